@@ -1,0 +1,51 @@
+//! # asterism-compiler
+//!
+//! The compile step of asterism: a pipeline arrives as a [`DagSpec`] (the
+//! original runtime's JSON, UUIDs and names), and leaves as a [`Plan`]: dense
+//! `u32` indices and flat arrays, so that an execution never hashes.
+//!
+//! - [`value`]: [`CType`] and [`CValue`] in the original's tagged JSON;
+//!   [`plain`]: plain JSON decoded against a type.
+//! - [`spec`]: [`DagSpec`] and its parts; [`builder`]: build one in code.
+//! - [`transform`]: inline transforms as data, with their semantics.
+//! - [`signature`]: what the compiler knows of modules, and name resolution.
+//! - [`compile()`]: validation (every problem, each naming its node) and the
+//!   [`Plan`].
+//!
+//! ```
+//! use asterism_compiler::{compile, CType, DagBuilder, ModuleSignature, Signatures};
+//! let sigs: Signatures = [ModuleSignature::new(
+//!     "stdlib.negate", [("value", CType::Int)], [("out", CType::Int)],
+//! )].into_iter().collect();
+//! let mut b = DagBuilder::new("neg");
+//! let x = b.input("x", CType::Int);
+//! let m = b.module("stdlib.negate");
+//! b.bind(x, m, "value");
+//! let y = b.produce(m, "out", "y", CType::Int);
+//! b.output("y", y);
+//! let plan = compile(&b.build(), &sigs).unwrap();
+//! assert_eq!(plan.module_count(), 1);
+//! assert!(plan.input("x").is_some());
+//! ```
+#![warn(missing_docs)]
+
+pub mod builder;
+mod compile;
+pub mod error;
+pub mod ids;
+pub mod plain;
+pub mod plan;
+pub mod signature;
+pub mod spec;
+pub mod transform;
+pub mod value;
+
+pub use builder::{DagBuilder, DataKey, ModuleKey};
+pub use compile::compile;
+pub use error::{CompileError, CompileErrors};
+pub use ids::{InputIx, ModuleIx, NodeIx, OutputIx, SlotIx, TransformIx};
+pub use plan::{InputDecl, NodeKind, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
+pub use signature::{ModuleSignature, Port, Resolution, Signatures};
+pub use spec::{ComponentMetadata, DagSpec, DataNodeSpec, ModuleConfig, ModuleNodeSpec};
+pub use transform::{InlineTransform, TransformError};
+pub use value::{CType, CValue, Structure};

@@ -1,0 +1,601 @@
+//! Inline transforms: data nodes computed from other data nodes by a fixed
+//! function, with no module behind them.
+//!
+//! In the original they are closures, so a spec that went through JSON kept
+//! only their class name. Here a transform is data, [`InlineTransform`], a
+//! serializable enum with its parameters, and its semantics are a pure
+//! function over [`CValue`]s ([`InlineTransform::apply`]) that the runtime
+//! calls. Semantics follow the original (reference page, section 2).
+//!
+//! Every transform reads its inputs in a canonical order
+//! ([`InlineTransform::input_names`]); the compiler lays the input slots out
+//! in that order so that `apply` finds input `i` at position `i`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::spec::TransformProblem;
+use crate::value::{CType, CValue, Structure};
+
+/// A transform and its parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum InlineTransform {
+    /// `left ++ right`: records merge with the right side winning; lists of
+    /// equal length merge element-wise; a list and a record broadcast.
+    Merge,
+    /// Keep the named fields of a record (or of each record in a list).
+    Project {
+        /// The fields kept.
+        fields: Vec<String>,
+    },
+    /// One field of a record; maps over lists and unwraps unions.
+    FieldAccess {
+        /// The field read.
+        field: String,
+    },
+    /// `if cond then thenBr else elseBr`.
+    Conditional,
+    /// `expr when cond`: `Some(expr)` if `cond`, else `None`.
+    Guard,
+    /// `left ?? right`: the optional `left`'s value if present, else `right`.
+    Coalesce,
+    /// Boolean and.
+    And,
+    /// Boolean or.
+    Or,
+    /// Boolean not.
+    Not,
+    /// A constant.
+    Literal {
+        /// The constant's value.
+        value: CValue,
+    },
+    /// `"a${x}b${y}c"`: `parts` are the literal pieces around the inputs
+    /// `expr0 .. exprN-1`, so there is one more part than there are inputs.
+    StringInterpolation {
+        /// The literal text around the interpolated values.
+        parts: Vec<String>,
+    },
+    /// `[elem0, .., elemN-1]`.
+    ListLiteral {
+        /// The number of elements.
+        len: usize,
+    },
+    /// A record with one input per field.
+    RecordBuild {
+        /// The field names, which are also the input names.
+        fields: Vec<String>,
+    },
+}
+
+/// A transform applied to values it cannot handle.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TransformError(pub String);
+
+fn terr<T>(msg: impl Into<String>) -> Result<T, TransformError> {
+    Err(TransformError(msg.into()))
+}
+
+impl InlineTransform {
+    /// The original's class name (`"MergeTransform"`).
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            InlineTransform::Merge => "MergeTransform",
+            InlineTransform::Project { .. } => "ProjectTransform",
+            InlineTransform::FieldAccess { .. } => "FieldAccessTransform",
+            InlineTransform::Conditional => "ConditionalTransform",
+            InlineTransform::Guard => "GuardTransform",
+            InlineTransform::Coalesce => "CoalesceTransform",
+            InlineTransform::And => "AndTransform",
+            InlineTransform::Or => "OrTransform",
+            InlineTransform::Not => "NotTransform",
+            InlineTransform::Literal { .. } => "LiteralTransform",
+            InlineTransform::StringInterpolation { .. } => "StringInterpolationTransform",
+            InlineTransform::ListLiteral { .. } => "ListLiteralTransform",
+            InlineTransform::RecordBuild { .. } => "RecordBuildTransform",
+        }
+    }
+
+    /// The short kind name (`"Merge"`), as used in messages.
+    pub fn kind(&self) -> &'static str {
+        self.class_name().trim_end_matches("Transform")
+    }
+
+    /// Resolves a bare class name from the original's JSON. Transforms whose
+    /// parameters follow from the inputs and the node's type resolve;
+    /// `FieldAccess`, `Literal` and `StringInterpolation` cannot.
+    pub fn from_class_name(
+        class: &str,
+        inputs: &BTreeMap<String, Uuid>,
+        node_type: &CType,
+    ) -> Result<InlineTransform, TransformProblem> {
+        let short = class.rsplit('.').next().unwrap_or(class);
+        let short = short.strip_suffix("Transform").unwrap_or(short);
+        Ok(match short {
+            "Merge" => InlineTransform::Merge,
+            "Conditional" => InlineTransform::Conditional,
+            "Guard" => InlineTransform::Guard,
+            "Coalesce" => InlineTransform::Coalesce,
+            "And" => InlineTransform::And,
+            "Or" => InlineTransform::Or,
+            "Not" => InlineTransform::Not,
+            "ListLiteral" => InlineTransform::ListLiteral { len: inputs.len() },
+            "RecordBuild" => InlineTransform::RecordBuild {
+                fields: inputs.keys().cloned().collect(),
+            },
+            "Project" => match node_type {
+                CType::Product(s) => InlineTransform::Project {
+                    fields: s.keys().cloned().collect(),
+                },
+                CType::List(e) if matches!(**e, CType::Product(_)) => match &**e {
+                    CType::Product(s) => InlineTransform::Project {
+                        fields: s.keys().cloned().collect(),
+                    },
+                    _ => unreachable!("guarded by the match arm"),
+                },
+                _ => return Err(TransformProblem::MissingParameters(class.to_owned())),
+            },
+            "FieldAccess" | "Literal" | "StringInterpolation" => {
+                return Err(TransformProblem::MissingParameters(class.to_owned()))
+            }
+            _ => return Err(TransformProblem::Unknown(class.to_owned())),
+        })
+    }
+
+    /// The transform's input names in the order [`apply`](Self::apply)
+    /// reads them.
+    pub fn input_names(&self) -> Vec<String> {
+        let fixed = |names: &[&str]| names.iter().map(|s| (*s).to_owned()).collect();
+        match self {
+            InlineTransform::Merge
+            | InlineTransform::Coalesce
+            | InlineTransform::And
+            | InlineTransform::Or => fixed(&["left", "right"]),
+            InlineTransform::Project { .. } | InlineTransform::FieldAccess { .. } => {
+                fixed(&["source"])
+            }
+            InlineTransform::Conditional => fixed(&["cond", "thenBr", "elseBr"]),
+            InlineTransform::Guard => fixed(&["expr", "cond"]),
+            InlineTransform::Not => fixed(&["operand"]),
+            InlineTransform::Literal { .. } => Vec::new(),
+            InlineTransform::StringInterpolation { parts } => (0..parts.len().saturating_sub(1))
+                .map(|i| format!("expr{i}"))
+                .collect(),
+            InlineTransform::ListLiteral { len } => (0..*len).map(|i| format!("elem{i}")).collect(),
+            InlineTransform::RecordBuild { fields } => fields.clone(),
+        }
+    }
+
+    /// Problems with the parameters themselves (found at compile time).
+    pub fn parameter_problem(&self) -> Option<String> {
+        match self {
+            InlineTransform::StringInterpolation { parts } if parts.is_empty() => {
+                Some("StringInterpolation needs at least one literal part".into())
+            }
+            InlineTransform::RecordBuild { fields } => {
+                let mut sorted: Vec<&String> = fields.iter().collect();
+                sorted.sort();
+                sorted.dedup();
+                (sorted.len() != fields.len()).then(|| "RecordBuild lists a field twice".to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// Computes the transform's value. `input(i)` is the value of input `i`
+    /// in [`input_names`](Self::input_names) order; `out_type` is the node's
+    /// declared type, used to type empty containers.
+    pub fn apply<'a, F>(&self, input: F, out_type: &CType) -> Result<CValue, TransformError>
+    where
+        F: Fn(usize) -> &'a CValue,
+    {
+        match self {
+            InlineTransform::Merge => merge(input(0), input(1)),
+            InlineTransform::Project { fields } => project(fields, input(0)),
+            InlineTransform::FieldAccess { field } => field_access(field, input(0), out_type),
+            InlineTransform::Conditional => match input(0) {
+                CValue::Boolean(true) => Ok(input(1).clone()),
+                CValue::Boolean(false) => Ok(input(2).clone()),
+                other => terr(format!(
+                    "Conditional: cond is {}, not a Boolean",
+                    other.tag()
+                )),
+            },
+            InlineTransform::Guard => match input(1) {
+                CValue::Boolean(true) => {
+                    let v = input(0);
+                    Ok(CValue::Some(Box::new(v.clone()), inner_of(out_type, v)))
+                }
+                CValue::Boolean(false) => Ok(CValue::None(inner_of(out_type, input(0)))),
+                other => terr(format!("Guard: cond is {}, not a Boolean", other.tag())),
+            },
+            InlineTransform::Coalesce => match input(0) {
+                CValue::Some(v, _) => Ok((**v).clone()),
+                CValue::None(_) => Ok(input(1).clone()),
+                other => terr(format!(
+                    "Coalesce: left is {}, not an Optional",
+                    other.tag()
+                )),
+            },
+            InlineTransform::And => Ok(CValue::Boolean(
+                boolean("And", input(0))? && boolean("And", input(1))?,
+            )),
+            InlineTransform::Or => Ok(CValue::Boolean(
+                boolean("Or", input(0))? || boolean("Or", input(1))?,
+            )),
+            InlineTransform::Not => Ok(CValue::Boolean(!boolean("Not", input(0))?)),
+            InlineTransform::Literal { value } => Ok(value.clone()),
+            InlineTransform::StringInterpolation { parts } => {
+                let mut out = String::new();
+                for (i, part) in parts.iter().enumerate() {
+                    out.push_str(part);
+                    if i + 1 < parts.len() {
+                        show(input(i), &mut out);
+                    }
+                }
+                Ok(CValue::String(out))
+            }
+            InlineTransform::ListLiteral { len } => {
+                let values: Vec<CValue> = (0..*len).map(|i| input(i).clone()).collect();
+                let elem = match out_type {
+                    CType::List(e) | CType::Seq(e) => (**e).clone(),
+                    _ => values.first().map_or(CType::String, CValue::ctype),
+                };
+                Ok(CValue::List(values, elem))
+            }
+            InlineTransform::RecordBuild { fields } => {
+                let values: BTreeMap<String, CValue> = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (f.clone(), input(i).clone()))
+                    .collect();
+                let structure = match out_type {
+                    CType::Product(s) => s.clone(),
+                    _ => values.iter().map(|(k, v)| (k.clone(), v.ctype())).collect(),
+                };
+                Ok(CValue::Product(values, structure))
+            }
+        }
+    }
+}
+
+fn inner_of(out_type: &CType, v: &CValue) -> CType {
+    match out_type {
+        CType::Optional(t) => (**t).clone(),
+        _ => v.ctype(),
+    }
+}
+
+fn boolean(kind: &str, v: &CValue) -> Result<bool, TransformError> {
+    v.as_bool()
+        .ok_or_else(|| TransformError(format!("{kind}: operand is {}, not a Boolean", v.tag())))
+}
+
+/// Appends the text form of `v`, as string interpolation shows it.
+fn show(v: &CValue, out: &mut String) {
+    use std::fmt::Write;
+    match v {
+        CValue::String(s) => out.push_str(s),
+        CValue::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        CValue::Float(f) => {
+            let _ = write!(out, "{f}");
+        }
+        CValue::Boolean(b) => {
+            let _ = write!(out, "{b}");
+        }
+        CValue::Some(inner, _) => show(inner, out),
+        CValue::None(_) => out.push_str("None"),
+        other => out.push_str(&crate::plain::encode(other).to_string()),
+    }
+}
+
+fn merge_records(
+    l: &BTreeMap<String, CValue>,
+    ls: &Structure,
+    r: &BTreeMap<String, CValue>,
+    rs: &Structure,
+) -> CValue {
+    let mut values = l.clone();
+    let mut structure = ls.clone();
+    values.extend(r.iter().map(|(k, v)| (k.clone(), v.clone())));
+    structure.extend(rs.iter().map(|(k, v)| (k.clone(), v.clone())));
+    CValue::Product(values, structure)
+}
+
+fn merge(l: &CValue, r: &CValue) -> Result<CValue, TransformError> {
+    match (l, r) {
+        (CValue::Product(lv, ls), CValue::Product(rv, rs)) => Ok(merge_records(lv, ls, rv, rs)),
+        (CValue::List(lv, _), CValue::List(rv, _)) => {
+            if lv.len() != rv.len() {
+                return terr(format!(
+                    "Merge: lists of different lengths ({} and {}) cannot merge element-wise",
+                    lv.len(),
+                    rv.len()
+                ));
+            }
+            let merged = lv
+                .iter()
+                .zip(rv)
+                .map(|(a, b)| merge(a, b))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(list_of(merged, l, r))
+        }
+        (CValue::List(lv, _), rec @ CValue::Product(..)) => {
+            let merged = lv
+                .iter()
+                .map(|a| merge(a, rec))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(list_of(merged, l, r))
+        }
+        (rec @ CValue::Product(..), CValue::List(rv, _)) => {
+            let merged = rv
+                .iter()
+                .map(|b| merge(rec, b))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(list_of(merged, l, r))
+        }
+        _ => terr(format!("Merge: cannot merge {} with {}", l.tag(), r.tag())),
+    }
+}
+
+/// A list of merged records, typed by merging the element types.
+fn list_of(values: Vec<CValue>, l: &CValue, r: &CValue) -> CValue {
+    fn record_type(v: &CValue) -> Structure {
+        match v {
+            CValue::Product(_, s) => s.clone(),
+            CValue::List(_, CType::Product(s)) => s.clone(),
+            _ => Structure::new(),
+        }
+    }
+    let mut s = record_type(l);
+    s.extend(record_type(r));
+    CValue::List(values, CType::Product(s))
+}
+
+fn project(fields: &[String], v: &CValue) -> Result<CValue, TransformError> {
+    match v {
+        CValue::Product(values, structure) => {
+            let mut out = BTreeMap::new();
+            let mut st = Structure::new();
+            for f in fields {
+                match (values.get(f), structure.get(f)) {
+                    (Some(val), Some(ty)) => {
+                        out.insert(f.clone(), val.clone());
+                        st.insert(f.clone(), ty.clone());
+                    }
+                    _ => return terr(format!("Project: the record has no field `{f}`")),
+                }
+            }
+            Ok(CValue::Product(out, st))
+        }
+        CValue::List(items, elem) => {
+            let projected = items
+                .iter()
+                .map(|i| project(fields, i))
+                .collect::<Result<Vec<_>, _>>()?;
+            let elem = match elem {
+                CType::Product(s) => CType::Product(
+                    s.iter()
+                        .filter(|(k, _)| fields.contains(k))
+                        .map(|(k, t)| (k.clone(), t.clone()))
+                        .collect(),
+                ),
+                other => other.clone(),
+            };
+            Ok(CValue::List(projected, elem))
+        }
+        other => terr(format!("Project: source is {}, not a record", other.tag())),
+    }
+}
+
+fn field_access(field: &str, v: &CValue, out_type: &CType) -> Result<CValue, TransformError> {
+    match v {
+        CValue::Product(values, _) => values.get(field).cloned().ok_or_else(|| {
+            TransformError(format!("FieldAccess: the record has no field `{field}`"))
+        }),
+        CValue::List(items, _) => {
+            let elem = match out_type {
+                CType::List(e) => (**e).clone(),
+                other => other.clone(),
+            };
+            let values = items
+                .iter()
+                .map(|i| field_access(field, i, &elem))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(CValue::List(values, elem))
+        }
+        CValue::Union(inner, _, _) => field_access(field, inner, out_type),
+        other => terr(format!(
+            "FieldAccess: source is {}, not a record",
+            other.tag()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(t: &InlineTransform, inputs: &[CValue], out: &CType) -> Result<CValue, TransformError> {
+        t.apply(|i| &inputs[i], out)
+    }
+
+    fn rec(fields: &[(&str, i64)]) -> CValue {
+        CValue::record(fields.iter().map(|(k, v)| (*k, CValue::Int(*v))))
+    }
+
+    #[test]
+    fn merge_right_wins_and_broadcasts() {
+        let any = CType::Int;
+        let merged = run(
+            &InlineTransform::Merge,
+            &[rec(&[("a", 1), ("b", 2)]), rec(&[("b", 3)])],
+            &any,
+        )
+        .unwrap();
+        assert_eq!(merged, rec(&[("a", 1), ("b", 3)]));
+
+        let list = CValue::list(
+            vec![rec(&[("a", 1)]), rec(&[("a", 2)])],
+            CType::product([("a", CType::Int)]),
+        );
+        let broadcast = run(
+            &InlineTransform::Merge,
+            &[list.clone(), rec(&[("z", 9)])],
+            &any,
+        )
+        .unwrap();
+        assert_eq!(
+            broadcast.as_list().unwrap(),
+            &[rec(&[("a", 1), ("z", 9)]), rec(&[("a", 2), ("z", 9)])]
+        );
+        let zipped = run(&InlineTransform::Merge, &[list.clone(), list.clone()], &any).unwrap();
+        assert_eq!(zipped.as_list().unwrap().len(), 2);
+        let short = CValue::list(vec![rec(&[("a", 1)])], CType::product([("a", CType::Int)]));
+        assert!(run(&InlineTransform::Merge, &[list, short], &any).is_err());
+    }
+
+    #[test]
+    fn project_and_field_access_map_over_lists() {
+        let r = rec(&[("a", 1), ("b", 2), ("c", 3)]);
+        let p = InlineTransform::Project {
+            fields: vec!["a".into(), "c".into()],
+        };
+        assert_eq!(
+            run(&p, &[r.clone()], &CType::Int).unwrap(),
+            rec(&[("a", 1), ("c", 3)])
+        );
+        let f = InlineTransform::FieldAccess { field: "b".into() };
+        assert_eq!(run(&f, &[r.clone()], &CType::Int).unwrap(), CValue::Int(2));
+        let list = CValue::list(vec![r.clone(), r], CType::Int);
+        assert_eq!(
+            run(&f, &[list], &CType::list(CType::Int)).unwrap(),
+            CValue::list(vec![CValue::Int(2), CValue::Int(2)], CType::Int)
+        );
+        let missing = InlineTransform::FieldAccess { field: "zz".into() };
+        assert!(run(&missing, &[rec(&[("a", 1)])], &CType::Int)
+            .unwrap_err()
+            .0
+            .contains("zz"));
+    }
+
+    #[test]
+    fn control_transforms() {
+        let t = CValue::Boolean(true);
+        let f = CValue::Boolean(false);
+        let (one, two) = (CValue::Int(1), CValue::Int(2));
+        let opt = CType::optional(CType::Int);
+        assert_eq!(
+            run(
+                &InlineTransform::Conditional,
+                &[f.clone(), one.clone(), two.clone()],
+                &CType::Int
+            )
+            .unwrap(),
+            two
+        );
+        assert_eq!(
+            run(&InlineTransform::Guard, &[one.clone(), t.clone()], &opt).unwrap(),
+            CValue::Some(Box::new(one.clone()), CType::Int)
+        );
+        assert_eq!(
+            run(&InlineTransform::Guard, &[one.clone(), f.clone()], &opt).unwrap(),
+            CValue::None(CType::Int)
+        );
+        assert_eq!(
+            run(
+                &InlineTransform::Coalesce,
+                &[CValue::None(CType::Int), two.clone()],
+                &CType::Int
+            )
+            .unwrap(),
+            two
+        );
+        assert_eq!(
+            run(
+                &InlineTransform::And,
+                &[t.clone(), f.clone()],
+                &CType::Boolean
+            )
+            .unwrap(),
+            f
+        );
+        assert_eq!(
+            run(
+                &InlineTransform::Or,
+                &[t.clone(), f.clone()],
+                &CType::Boolean
+            )
+            .unwrap(),
+            t
+        );
+        assert_eq!(
+            run(&InlineTransform::Not, &[t], &CType::Boolean).unwrap(),
+            f
+        );
+        assert!(run(&InlineTransform::Not, &[one], &CType::Boolean).is_err());
+    }
+
+    #[test]
+    fn builders_and_literals() {
+        let s = InlineTransform::StringInterpolation {
+            parts: vec!["n=".into(), ", ok=".into(), "!".into()],
+        };
+        assert_eq!(
+            run(&s, &[CValue::Int(3), CValue::Boolean(true)], &CType::String).unwrap(),
+            CValue::String("n=3, ok=true!".into())
+        );
+        assert_eq!(s.input_names(), vec!["expr0", "expr1"]);
+        let l = InlineTransform::ListLiteral { len: 2 };
+        assert_eq!(
+            run(
+                &l,
+                &[CValue::Int(1), CValue::Int(2)],
+                &CType::list(CType::Int)
+            )
+            .unwrap(),
+            CValue::list(vec![CValue::Int(1), CValue::Int(2)], CType::Int)
+        );
+        let r = InlineTransform::RecordBuild {
+            fields: vec!["x".into(), "y".into()],
+        };
+        assert_eq!(
+            run(&r, &[CValue::Int(1), CValue::Int(2)], &CType::Int).unwrap(),
+            rec(&[("x", 1), ("y", 2)])
+        );
+        let lit = InlineTransform::Literal {
+            value: CValue::Int(7),
+        };
+        assert_eq!(run(&lit, &[], &CType::Int).unwrap(), CValue::Int(7));
+    }
+
+    #[test]
+    fn class_names_resolve_only_when_parameters_are_derivable() {
+        let none = BTreeMap::new();
+        assert_eq!(
+            InlineTransform::from_class_name("ConditionalTransform", &none, &CType::Int),
+            Ok(InlineTransform::Conditional)
+        );
+        assert_eq!(
+            InlineTransform::from_class_name("FieldAccessTransform", &none, &CType::Int),
+            Err(TransformProblem::MissingParameters(
+                "FieldAccessTransform".into()
+            ))
+        );
+        assert_eq!(
+            InlineTransform::from_class_name("Bogus", &none, &CType::Int),
+            Err(TransformProblem::Unknown("Bogus".into()))
+        );
+        let json = serde_json::to_string(&InlineTransform::Project {
+            fields: vec!["a".into()],
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"kind":"Project","fields":["a"]}"#);
+    }
+}

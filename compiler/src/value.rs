@@ -1,0 +1,598 @@
+//! Types and values of the pipeline language: [`CType`] and [`CValue`].
+//!
+//! Both serialize to the original runtime's tagged JSON exactly
+//! (`{"tag":"CInt","value":5}`, `{"tag":"CList","valuesType":{"tag":"CInt"}}`),
+//! so specs and results written by the original read here and back. Decoding
+//! from *plain* JSON (`{"x": 5}`) against an expected type lives in
+//! [`crate::plain`].
+//!
+//! Record and union structures are kept in `BTreeMap`s: field order carries no
+//! meaning in the original, and a canonical order makes equality structural.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::Error as _;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Field name -> type, for records (`CProduct`) and unions (`CUnion`).
+pub type Structure = BTreeMap<String, CType>;
+
+/// A type of the pipeline language.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CType {
+    /// UTF-8 text.
+    String,
+    /// 64-bit signed integer.
+    Int,
+    /// 64-bit float.
+    Float,
+    /// `true` or `false`.
+    Boolean,
+    /// An ordered list of values of one type.
+    List(Box<CType>),
+    /// A sequence; behaves like a list, kept distinct because the original does.
+    Seq(Box<CType>),
+    /// Key -> value pairs.
+    Map(Box<CType>, Box<CType>),
+    /// A record: every field present.
+    Product(Structure),
+    /// A tagged union: exactly one of the variants.
+    Union(Structure),
+    /// A value that may be absent.
+    Optional(Box<CType>),
+}
+
+impl CType {
+    /// `List<inner>`.
+    pub fn list(inner: CType) -> Self {
+        CType::List(Box::new(inner))
+    }
+
+    /// `Optional<inner>`.
+    pub fn optional(inner: CType) -> Self {
+        CType::Optional(Box::new(inner))
+    }
+
+    /// A record type from `(field, type)` pairs.
+    pub fn product<I, S>(fields: I) -> Self
+    where
+        I: IntoIterator<Item = (S, CType)>,
+        S: Into<String>,
+    {
+        CType::Product(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// The original's tag for this type (`"CInt"`, `"CList"`, ...).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            CType::String => "CString",
+            CType::Int => "CInt",
+            CType::Float => "CFloat",
+            CType::Boolean => "CBoolean",
+            CType::List(_) => "CList",
+            CType::Seq(_) => "CSeq",
+            CType::Map(_, _) => "CMap",
+            CType::Product(_) => "CProduct",
+            CType::Union(_) => "CUnion",
+            CType::Optional(_) => "COptional",
+        }
+    }
+}
+
+impl fmt::Display for CType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn fields(f: &mut fmt::Formatter<'_>, s: &Structure, sep: &str) -> fmt::Result {
+            for (i, (name, ty)) in s.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(sep)?;
+                }
+                write!(f, "{name}: {ty}")?;
+            }
+            Ok(())
+        }
+        match self {
+            CType::String => f.write_str("String"),
+            CType::Int => f.write_str("Int"),
+            CType::Float => f.write_str("Float"),
+            CType::Boolean => f.write_str("Boolean"),
+            CType::List(t) => write!(f, "List<{t}>"),
+            CType::Seq(t) => write!(f, "Seq<{t}>"),
+            CType::Map(k, v) => write!(f, "Map<{k}, {v}>"),
+            CType::Optional(t) => write!(f, "Optional<{t}>"),
+            CType::Product(s) => {
+                f.write_str("{")?;
+                fields(f, s, ", ")?;
+                f.write_str("}")
+            }
+            CType::Union(s) => {
+                f.write_str("(")?;
+                fields(f, s, " | ")?;
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// A value of the pipeline language.
+///
+/// Containers carry their element types, as in the original, so that an empty
+/// list or a `None` still knows its type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CValue {
+    /// Text.
+    String(String),
+    /// 64-bit signed integer.
+    Int(i64),
+    /// 64-bit float.
+    Float(f64),
+    /// Boolean.
+    Boolean(bool),
+    /// A list and its element type.
+    List(Vec<CValue>, CType),
+    /// A sequence and its element type.
+    Seq(Vec<CValue>, CType),
+    /// Key/value pairs with the key and value types.
+    Map(Vec<(CValue, CValue)>, CType, CType),
+    /// A record: field values and the record's structure.
+    Product(BTreeMap<String, CValue>, Structure),
+    /// A union value: the value, the union's structure, and the chosen tag.
+    Union(Box<CValue>, Structure, String),
+    /// A present optional value and the inner type.
+    Some(Box<CValue>, CType),
+    /// An absent optional value of the inner type.
+    None(CType),
+}
+
+impl CValue {
+    /// The type of this value.
+    pub fn ctype(&self) -> CType {
+        match self {
+            CValue::String(_) => CType::String,
+            CValue::Int(_) => CType::Int,
+            CValue::Float(_) => CType::Float,
+            CValue::Boolean(_) => CType::Boolean,
+            CValue::List(_, t) => CType::List(Box::new(t.clone())),
+            CValue::Seq(_, t) => CType::Seq(Box::new(t.clone())),
+            CValue::Map(_, k, v) => CType::Map(Box::new(k.clone()), Box::new(v.clone())),
+            CValue::Product(_, s) => CType::Product(s.clone()),
+            CValue::Union(_, s, _) => CType::Union(s.clone()),
+            CValue::Some(_, t) | CValue::None(t) => CType::Optional(Box::new(t.clone())),
+        }
+    }
+
+    /// Whether this value has type `ty`, without building the value's type.
+    pub fn has_type(&self, ty: &CType) -> bool {
+        match (self, ty) {
+            (CValue::String(_), CType::String)
+            | (CValue::Int(_), CType::Int)
+            | (CValue::Float(_), CType::Float)
+            | (CValue::Boolean(_), CType::Boolean) => true,
+            (CValue::List(_, t), CType::List(e)) | (CValue::Seq(_, t), CType::Seq(e)) => t == &**e,
+            (CValue::Map(_, k, v), CType::Map(tk, tv)) => k == &**tk && v == &**tv,
+            (CValue::Product(_, s), CType::Product(t))
+            | (CValue::Union(_, s, _), CType::Union(t)) => s == t,
+            (CValue::Some(_, t), CType::Optional(e)) | (CValue::None(t), CType::Optional(e)) => {
+                t == &**e
+            }
+            _ => false,
+        }
+    }
+
+    /// The original's tag (`"CInt"`, `"CSome"`, ...).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            CValue::String(_) => "CString",
+            CValue::Int(_) => "CInt",
+            CValue::Float(_) => "CFloat",
+            CValue::Boolean(_) => "CBoolean",
+            CValue::List(..) => "CList",
+            CValue::Seq(..) => "CSeq",
+            CValue::Map(..) => "CMap",
+            CValue::Product(..) => "CProduct",
+            CValue::Union(..) => "CUnion",
+            CValue::Some(..) => "CSome",
+            CValue::None(_) => "CNone",
+        }
+    }
+
+    /// A `List<elem>` value.
+    pub fn list(values: Vec<CValue>, elem: CType) -> Self {
+        CValue::List(values, elem)
+    }
+
+    /// A record value; its structure is taken from the field values.
+    pub fn record<I, S>(fields: I) -> Self
+    where
+        I: IntoIterator<Item = (S, CValue)>,
+        S: Into<String>,
+    {
+        let values: BTreeMap<String, CValue> =
+            fields.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        let structure = values.iter().map(|(k, v)| (k.clone(), v.ctype())).collect();
+        CValue::Product(values, structure)
+    }
+
+    /// The integer inside, if this is an `Int`.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            CValue::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The float inside, if this is a `Float`.
+    pub fn as_float(&self) -> Option<f64> {
+        match self {
+            CValue::Float(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The boolean inside, if this is a `Boolean`.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            CValue::Boolean(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// The text inside, if this is a `String`.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            CValue::String(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The elements, if this is a `List` or a `Seq`.
+    pub fn as_list(&self) -> Option<&[CValue]> {
+        match self {
+            CValue::List(v, _) | CValue::Seq(v, _) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl From<i64> for CValue {
+    fn from(v: i64) -> Self {
+        CValue::Int(v)
+    }
+}
+impl From<f64> for CValue {
+    fn from(v: f64) -> Self {
+        CValue::Float(v)
+    }
+}
+impl From<bool> for CValue {
+    fn from(v: bool) -> Self {
+        CValue::Boolean(v)
+    }
+}
+impl From<String> for CValue {
+    fn from(v: String) -> Self {
+        CValue::String(v)
+    }
+}
+impl From<&str> for CValue {
+    fn from(v: &str) -> Self {
+        CValue::String(v.to_owned())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tagged JSON (the original's wire format).
+// ---------------------------------------------------------------------------
+
+impl Serialize for CType {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("tag", self.tag())?;
+        match self {
+            CType::String | CType::Int | CType::Float | CType::Boolean => {}
+            CType::List(t) | CType::Seq(t) => m.serialize_entry("valuesType", t)?,
+            CType::Map(k, v) => {
+                m.serialize_entry("keysType", k)?;
+                m.serialize_entry("valuesType", v)?;
+            }
+            CType::Product(st) | CType::Union(st) => m.serialize_entry("structure", st)?,
+            CType::Optional(t) => m.serialize_entry("innerType", t)?,
+        }
+        m.end()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "tag")]
+enum WireType {
+    CString,
+    CInt,
+    CFloat,
+    CBoolean,
+    CList {
+        #[serde(rename = "valuesType")]
+        values_type: Box<CType>,
+    },
+    CSeq {
+        #[serde(rename = "valuesType")]
+        values_type: Box<CType>,
+    },
+    CMap {
+        #[serde(rename = "keysType")]
+        keys_type: Box<CType>,
+        #[serde(rename = "valuesType")]
+        values_type: Box<CType>,
+    },
+    CProduct {
+        structure: Structure,
+    },
+    CUnion {
+        structure: Structure,
+    },
+    COptional {
+        #[serde(rename = "innerType")]
+        inner_type: Box<CType>,
+    },
+}
+
+impl<'de> Deserialize<'de> for CType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match WireType::deserialize(d)? {
+            WireType::CString => CType::String,
+            WireType::CInt => CType::Int,
+            WireType::CFloat => CType::Float,
+            WireType::CBoolean => CType::Boolean,
+            WireType::CList { values_type } => CType::List(values_type),
+            WireType::CSeq { values_type } => CType::Seq(values_type),
+            WireType::CMap {
+                keys_type,
+                values_type,
+            } => CType::Map(keys_type, values_type),
+            WireType::CProduct { structure } => CType::Product(structure),
+            WireType::CUnion { structure } => CType::Union(structure),
+            WireType::COptional { inner_type } => CType::Optional(inner_type),
+        })
+    }
+}
+
+/// One `{"key":K,"value":V}` entry of a tagged `CMap`.
+#[derive(Serialize, Deserialize)]
+struct WireEntry<K, V> {
+    key: K,
+    value: V,
+}
+
+impl Serialize for CValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("tag", self.tag())?;
+        match self {
+            CValue::String(v) => m.serialize_entry("value", v)?,
+            CValue::Int(v) => m.serialize_entry("value", v)?,
+            CValue::Float(v) => m.serialize_entry("value", v)?,
+            CValue::Boolean(v) => m.serialize_entry("value", v)?,
+            CValue::List(vs, t) | CValue::Seq(vs, t) => {
+                m.serialize_entry("value", vs)?;
+                m.serialize_entry("subtype", t)?;
+            }
+            CValue::Map(entries, k, v) => {
+                let wire: Vec<WireEntry<&CValue, &CValue>> = entries
+                    .iter()
+                    .map(|(key, value)| WireEntry { key, value })
+                    .collect();
+                m.serialize_entry("value", &wire)?;
+                m.serialize_entry("keysType", k)?;
+                m.serialize_entry("valuesType", v)?;
+            }
+            CValue::Product(vs, st) => {
+                m.serialize_entry("value", vs)?;
+                m.serialize_entry("structure", st)?;
+            }
+            CValue::Union(v, st, tag) => {
+                m.serialize_entry("value", v)?;
+                m.serialize_entry("structure", st)?;
+                m.serialize_entry("unionTag", tag)?;
+            }
+            CValue::Some(v, t) => {
+                m.serialize_entry("value", v)?;
+                m.serialize_entry("innerType", t)?;
+            }
+            CValue::None(t) => m.serialize_entry("innerType", t)?,
+        }
+        m.end()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "tag")]
+enum WireValue {
+    CString {
+        value: String,
+    },
+    CInt {
+        value: i64,
+    },
+    CFloat {
+        value: f64,
+    },
+    CBoolean {
+        value: bool,
+    },
+    CList {
+        value: Vec<CValue>,
+        subtype: CType,
+    },
+    CSeq {
+        value: Vec<CValue>,
+        subtype: CType,
+    },
+    CMap {
+        value: Vec<WireEntry<CValue, CValue>>,
+        #[serde(rename = "keysType")]
+        keys_type: CType,
+        #[serde(rename = "valuesType")]
+        values_type: CType,
+    },
+    CProduct {
+        value: BTreeMap<String, CValue>,
+        structure: Structure,
+    },
+    CUnion {
+        value: Box<CValue>,
+        structure: Structure,
+        #[serde(rename = "unionTag")]
+        union_tag: String,
+    },
+    CSome {
+        value: Box<CValue>,
+        #[serde(rename = "innerType")]
+        inner_type: CType,
+    },
+    CNone {
+        #[serde(rename = "innerType")]
+        inner_type: CType,
+    },
+}
+
+impl<'de> Deserialize<'de> for CValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = match WireValue::deserialize(d)? {
+            WireValue::CString { value } => CValue::String(value),
+            WireValue::CInt { value } => CValue::Int(value),
+            WireValue::CFloat { value } => CValue::Float(value),
+            WireValue::CBoolean { value } => CValue::Boolean(value),
+            WireValue::CList { value, subtype } => CValue::List(value, subtype),
+            WireValue::CSeq { value, subtype } => CValue::Seq(value, subtype),
+            WireValue::CMap {
+                value,
+                keys_type,
+                values_type,
+            } => CValue::Map(
+                value.into_iter().map(|e| (e.key, e.value)).collect(),
+                keys_type,
+                values_type,
+            ),
+            WireValue::CProduct { value, structure } => CValue::Product(value, structure),
+            WireValue::CUnion {
+                value,
+                structure,
+                union_tag,
+            } => {
+                if !structure.contains_key(&union_tag) {
+                    return Err(D::Error::custom(format!(
+                        "CUnion value has unionTag `{union_tag}`, which its structure does not list"
+                    )));
+                }
+                CValue::Union(value, structure, union_tag)
+            }
+            WireValue::CSome { value, inner_type } => CValue::Some(value, inner_type),
+            WireValue::CNone { inner_type } => CValue::None(inner_type),
+        };
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn round_trip_value(j: serde_json::Value) -> CValue {
+        let v: CValue = serde_json::from_value(j.clone()).expect("parses");
+        assert_eq!(serde_json::to_value(&v).unwrap(), j, "round trip of {j}");
+        v
+    }
+
+    #[test]
+    fn scalar_values_use_the_original_tags() {
+        assert_eq!(
+            round_trip_value(json!({"tag":"CString","value":"x"})),
+            CValue::String("x".into())
+        );
+        assert_eq!(
+            round_trip_value(json!({"tag":"CInt","value":-5})),
+            CValue::Int(-5)
+        );
+        assert_eq!(
+            round_trip_value(json!({"tag":"CFloat","value":1.5})),
+            CValue::Float(1.5)
+        );
+        assert_eq!(
+            round_trip_value(json!({"tag":"CBoolean","value":true})),
+            CValue::Boolean(true)
+        );
+    }
+
+    #[test]
+    fn container_values_round_trip_exactly() {
+        let list = round_trip_value(
+            json!({"tag":"CList","value":[{"tag":"CInt","value":1}],"subtype":{"tag":"CInt"}}),
+        );
+        assert_eq!(list, CValue::List(vec![CValue::Int(1)], CType::Int));
+        round_trip_value(json!({"tag":"CSeq","value":[],"subtype":{"tag":"CString"}}));
+        let map = round_trip_value(
+            json!({"tag":"CMap","value":[{"key":{"tag":"CString","value":"k"},"value":{"tag":"CInt","value":2}}],"keysType":{"tag":"CString"},"valuesType":{"tag":"CInt"}}),
+        );
+        assert_eq!(
+            map,
+            CValue::Map(
+                vec![(CValue::String("k".into()), CValue::Int(2))],
+                CType::String,
+                CType::Int
+            )
+        );
+        let rec = round_trip_value(
+            json!({"tag":"CProduct","value":{"a":{"tag":"CInt","value":1}},"structure":{"a":{"tag":"CInt"}}}),
+        );
+        assert_eq!(rec, CValue::record([("a", CValue::Int(1))]));
+        round_trip_value(
+            json!({"tag":"CUnion","value":{"tag":"CInt","value":1},"structure":{"i":{"tag":"CInt"},"s":{"tag":"CString"}},"unionTag":"i"}),
+        );
+        round_trip_value(
+            json!({"tag":"CSome","value":{"tag":"CInt","value":1},"innerType":{"tag":"CInt"}}),
+        );
+        assert_eq!(
+            round_trip_value(json!({"tag":"CNone","innerType":{"tag":"CInt"}})),
+            CValue::None(CType::Int)
+        );
+    }
+
+    #[test]
+    fn types_round_trip_exactly() {
+        let j = json!({"tag":"CProduct","structure":{
+            "l":{"tag":"CList","valuesType":{"tag":"CInt"}},
+            "m":{"tag":"CMap","keysType":{"tag":"CString"},"valuesType":{"tag":"CFloat"}},
+            "o":{"tag":"COptional","innerType":{"tag":"CBoolean"}},
+            "s":{"tag":"CSeq","valuesType":{"tag":"CString"}},
+            "u":{"tag":"CUnion","structure":{"a":{"tag":"CInt"}}}
+        }});
+        let t: CType = serde_json::from_value(j.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&t).unwrap(), j);
+        assert_eq!(
+            t.to_string(),
+            "{l: List<Int>, m: Map<String, Float>, o: Optional<Boolean>, s: Seq<String>, u: (a: Int)}"
+        );
+    }
+
+    #[test]
+    fn union_with_unknown_tag_is_rejected() {
+        let err = serde_json::from_value::<CValue>(json!({"tag":"CUnion","value":{"tag":"CInt","value":1},"structure":{"i":{"tag":"CInt"}},"unionTag":"zz"}))
+            .unwrap_err();
+        assert!(err.to_string().contains("zz"), "{err}");
+    }
+
+    #[test]
+    fn has_type_agrees_with_ctype() {
+        let values = [
+            CValue::Int(1),
+            CValue::List(vec![], CType::String),
+            CValue::None(CType::Int),
+            CValue::record([("a", CValue::Boolean(true))]),
+        ];
+        for v in &values {
+            assert!(v.has_type(&v.ctype()));
+            assert!(!v.has_type(&CType::Float));
+        }
+    }
+}
