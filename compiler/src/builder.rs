@@ -7,11 +7,12 @@
 //!
 //! ```
 //! use asterism_compiler::{CType, DagBuilder};
-//! let mut b = DagBuilder::new("double");
+//! let mut b = DagBuilder::new("sum");
 //! let x = b.input("x", CType::Int);
+//! let y = b.input("y", CType::Int);
 //! let add = b.module("stdlib.add");
 //! b.bind(x, add, "a");
-//! b.bind(x, add, "b");
+//! b.bind(y, add, "b");
 //! let sum = b.produce(add, "out", "sum", CType::Int);
 //! b.output("sum", sum);
 //! let spec = b.build();
@@ -122,6 +123,10 @@ impl DagBuilder {
     }
 
     /// Feeds `data` to `module` as its parameter `param`.
+    ///
+    /// The wire format gives a data node one nickname per module, so one
+    /// node can feed a module only one parameter; binding it again replaces
+    /// the nickname (and `compile` reports the parameter left unbound).
     ///
     /// # Panics
     /// If either handle was removed.

@@ -118,6 +118,10 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
 
     // Step 3: module outputs, then module inputs.
     let mut producer: Vec<Option<Producer>> = vec![None; slot_count];
+    // The first module an out-edge names as a slot's producer, whether or not
+    // the module resolved and the edge bound: such a slot is produced, never a
+    // user input, and a second producer is a problem of its own.
+    let mut claimed: Vec<Option<usize>> = vec![None; slot_count];
     let mut module_outputs: Vec<Vec<SlotIx>> = resolved
         .iter()
         .map(|s| s.map_or(Vec::new(), |s| vec![UNBOUND_SLOT; s.outputs.len()]))
@@ -146,14 +150,15 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             continue;
         };
         let (m, d) = (m as usize, d as usize);
-        if let Some(first) = producer[d] {
+        if let Some(first) = claimed[d] {
             errors.push(CompileError::ProducedTwice {
                 data: names.data(d),
-                first: producer_ref(&names, first),
+                first: names.module(first),
                 second: names.module(m),
             });
             continue;
         }
+        claimed[d] = Some(m);
         let Some(sig) = resolved[m] else { continue };
         let node = &spec.data[d_uuid];
         let Some(port) = node.nicknames.get(m_uuid) else {
@@ -286,10 +291,10 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         if !node.is_transform() {
             continue;
         }
-        if let Some(first) = producer[d] {
+        if let Some(first) = claimed[d] {
             errors.push(CompileError::ProducedTwice {
                 data: names.data(d),
-                first: producer_ref(&names, first),
+                first: names.module(first),
                 second: names.data(d),
             });
             continue;
@@ -402,15 +407,19 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         }
     }
 
+    // Consumed as the spec says, not as far as binding got: a node read by a
+    // module or transform that has problems of its own is no orphan.
     let mut consumed = vec![false; slot_count];
-    for row in &module_inputs {
-        for s in row.iter().flatten() {
-            consumed[s.ix()] = true;
+    for (d_uuid, _) in &spec.in_edges {
+        if let Some(&d) = slot_ix.get(d_uuid) {
+            consumed[d as usize] = true;
         }
     }
-    for t in &transforms {
-        for &s in &t.inputs {
-            consumed[s as usize] = true;
+    for node in spec.data.values().filter(|n| n.is_transform()) {
+        for src in node.transform_inputs.values() {
+            if let Some(&s) = slot_ix.get(src) {
+                consumed[s as usize] = true;
+            }
         }
     }
     for o in &outputs {
@@ -419,7 +428,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
     let mut inputs: Vec<InputDecl> = Vec::new();
     for (d, uuid) in names.slot_uuid.iter().enumerate() {
         let node = &spec.data[uuid];
-        if producer[d].is_some() || node.is_transform() {
+        if claimed[d].is_some() || node.is_transform() {
             continue;
         }
         if !consumed[d] {
@@ -588,16 +597,6 @@ fn endpoint<'m>(
         });
     }
     found
-}
-
-fn producer_ref(names: &Names<'_>, p: Producer) -> NodeRef {
-    match p {
-        Producer::Module(m, _) => names.module(m.ix()),
-        // Transforms and inputs are assigned after module outputs.
-        Producer::Transform(_) | Producer::Input(_) => {
-            unreachable!("only modules produce before step 4")
-        }
-    }
 }
 
 struct Order {

@@ -468,11 +468,14 @@ mod tests {
             fields: vec!["a".into(), "c".into()],
         };
         assert_eq!(
-            run(&p, &[r.clone()], &CType::Int).unwrap(),
+            run(&p, std::slice::from_ref(&r), &CType::Int).unwrap(),
             rec(&[("a", 1), ("c", 3)])
         );
         let f = InlineTransform::FieldAccess { field: "b".into() };
-        assert_eq!(run(&f, &[r.clone()], &CType::Int).unwrap(), CValue::Int(2));
+        assert_eq!(
+            run(&f, std::slice::from_ref(&r), &CType::Int).unwrap(),
+            CValue::Int(2)
+        );
         let list = CValue::list(vec![r.clone(), r], CType::Int);
         assert_eq!(
             run(&f, &[list], &CType::list(CType::Int)).unwrap(),

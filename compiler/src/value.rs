@@ -303,6 +303,8 @@ impl Serialize for CType {
     }
 }
 
+/// The variants are named after the wire tags on purpose.
+#[allow(clippy::enum_variant_names)]
 #[derive(Deserialize)]
 #[serde(tag = "tag")]
 enum WireType {
@@ -404,6 +406,8 @@ impl Serialize for CValue {
     }
 }
 
+/// The variants are named after the wire tags on purpose.
+#[allow(clippy::enum_variant_names)]
 #[derive(Deserialize)]
 #[serde(tag = "tag")]
 enum WireValue {

@@ -1,0 +1,70 @@
+//! Counters of a program's executions, read as a [`MetricsSnapshot`].
+//!
+//! A run counts into locals and adds them here once, at its end: a handful
+//! of relaxed atomic adds per execution, none per module.
+
+use crate::pool::PoolStats;
+use crate::sync::{AtomicU64, Ordering};
+
+/// Live counters of one program.
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    pub(crate) executions_started: AtomicU64,
+    pub(crate) executions_succeeded: AtomicU64,
+    pub(crate) executions_failed: AtomicU64,
+    pub(crate) executions_aborted: AtomicU64,
+    pub(crate) executions_rejected: AtomicU64,
+    pub(crate) modules_run: AtomicU64,
+    pub(crate) modules_failed: AtomicU64,
+    pub(crate) modules_timed_out: AtomicU64,
+    pub(crate) nodes_skipped: AtomicU64,
+}
+
+impl Metrics {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        if n != 0 {
+            counter.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn snapshot(&self, pool: PoolStats) -> MetricsSnapshot {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        MetricsSnapshot {
+            executions_started: get(&self.executions_started),
+            executions_succeeded: get(&self.executions_succeeded),
+            executions_failed: get(&self.executions_failed),
+            executions_aborted: get(&self.executions_aborted),
+            executions_rejected: get(&self.executions_rejected),
+            modules_run: get(&self.modules_run),
+            modules_failed: get(&self.modules_failed),
+            modules_timed_out: get(&self.modules_timed_out),
+            nodes_skipped: get(&self.nodes_skipped),
+            pool,
+        }
+    }
+}
+
+/// A point-in-time copy of a program's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MetricsSnapshot {
+    /// Executions begun (including those rejected for bad inputs).
+    pub executions_started: u64,
+    /// Executions in which every node completed.
+    pub executions_succeeded: u64,
+    /// Executions that ended with a failed, timed-out or skipped node.
+    pub executions_failed: u64,
+    /// Executions cancelled or past their deadline.
+    pub executions_aborted: u64,
+    /// Executions refused for bad inputs (nothing ran).
+    pub executions_rejected: u64,
+    /// Module runs started.
+    pub modules_run: u64,
+    /// Module and transform runs that failed (error or panic).
+    pub modules_failed: u64,
+    /// Module runs that timed out.
+    pub modules_timed_out: u64,
+    /// Nodes skipped because something upstream failed.
+    pub nodes_skipped: u64,
+    /// The state pool's counters (hits, misses, returns, drops, resets).
+    pub pool: PoolStats,
+}

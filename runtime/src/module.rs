@@ -1,0 +1,410 @@
+//! Modules: named implementations with a signature.
+//!
+//! A module is sync (a function the executor calls inline) or async (a
+//! function returning a future the executor polls alongside the execution's
+//! other in-flight modules). Most users register typed Rust functions
+//! through [`Module::sync`] and [`Module::asynchronous`] (see
+//! [`crate::typed`]); [`Module::raw_sync`] and [`Module::raw_async`] take
+//! [`CValue`]s directly, for dynamic modules and several outputs.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use asterism_compiler::{CType, CValue, ModuleSignature, Port, SlotIx, UNBOUND_SLOT};
+
+use crate::sync::Slot;
+use crate::typed::{AsyncFn, SyncFn};
+
+/// A boxed, sendable future, as async modules return.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// An error a module reports: a message for the result and the logs.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ModuleError {
+    message: String,
+}
+
+impl ModuleError {
+    /// An error with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        ModuleError {
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<String> for ModuleError {
+    fn from(message: String) -> Self {
+        ModuleError { message }
+    }
+}
+
+impl From<&str> for ModuleError {
+    fn from(message: &str) -> Self {
+        ModuleError::new(message)
+    }
+}
+
+/// What an async module's future gives back: its output values in output
+/// order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModuleOutput {
+    /// The one output of a single-output module.
+    One(CValue),
+    /// Every output, in output order.
+    Many(Vec<CValue>),
+}
+
+/// Where a module reads its inputs: the execution's slots, or (in the
+/// reference executor) a list of values.
+#[derive(Clone, Copy)]
+enum InputSource<'a> {
+    Slots(&'a [Slot<CValue>], &'a [SlotIx]),
+    Values(&'a [&'a CValue]),
+}
+
+/// A module's inputs, in parameter order.
+#[derive(Clone, Copy)]
+pub struct ModuleInputs<'a> {
+    source: InputSource<'a>,
+    signature: &'a ModuleSignature,
+}
+
+impl<'a> ModuleInputs<'a> {
+    pub(crate) fn from_slots(
+        slots: &'a [Slot<CValue>],
+        row: &'a [SlotIx],
+        signature: &'a ModuleSignature,
+    ) -> Self {
+        ModuleInputs {
+            source: InputSource::Slots(slots, row),
+            signature,
+        }
+    }
+
+    pub(crate) fn from_values(values: &'a [&'a CValue], signature: &'a ModuleSignature) -> Self {
+        ModuleInputs {
+            source: InputSource::Values(values),
+            signature,
+        }
+    }
+
+    /// The number of parameters.
+    pub fn len(&self) -> usize {
+        match self.source {
+            InputSource::Slots(_, row) => row.len(),
+            InputSource::Values(v) => v.len(),
+        }
+    }
+
+    /// Whether the module takes no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Parameter `i`'s value, or an error naming the parameter if there is
+    /// no such parameter.
+    #[inline]
+    pub fn get(&self, i: usize) -> Result<&'a CValue, ModuleError> {
+        let found = match self.source {
+            // The protocol fills every input slot before a node starts; an
+            // empty slot here would be an executor bug, reported as an error.
+            InputSource::Slots(slots, row) => row.get(i).and_then(|s| slots[s.ix()].get()),
+            InputSource::Values(v) => v.get(i).copied(),
+        };
+        found.ok_or_else(|| {
+            ModuleError::new(format!("module `{}` has no input {i}", self.signature.name))
+        })
+    }
+
+    fn typed<T>(
+        &self,
+        i: usize,
+        want: &str,
+        pick: impl Fn(&'a CValue) -> Option<T>,
+    ) -> Result<T, ModuleError> {
+        let v = self.get(i)?;
+        pick(v).ok_or_else(|| {
+            let name = self
+                .signature
+                .params
+                .get(i)
+                .map_or("?", |p| p.name.as_str());
+            ModuleError::new(format!(
+                "parameter `{name}`: expected {want}, found {}",
+                v.tag()
+            ))
+        })
+    }
+
+    /// Parameter `i` as an `Int`.
+    pub fn int(&self, i: usize) -> Result<i64, ModuleError> {
+        self.typed(i, "Int", CValue::as_int)
+    }
+
+    /// Parameter `i` as a `Float`.
+    pub fn float(&self, i: usize) -> Result<f64, ModuleError> {
+        self.typed(i, "Float", CValue::as_float)
+    }
+
+    /// Parameter `i` as a `Boolean`.
+    pub fn bool(&self, i: usize) -> Result<bool, ModuleError> {
+        self.typed(i, "Boolean", CValue::as_bool)
+    }
+
+    /// Parameter `i` as text.
+    pub fn str(&self, i: usize) -> Result<&'a str, ModuleError> {
+        self.typed(i, "String", CValue::as_str)
+    }
+
+    /// Parameter `i` as a list's elements.
+    pub fn list(&self, i: usize) -> Result<&'a [CValue], ModuleError> {
+        self.typed(i, "List", CValue::as_list)
+    }
+}
+
+/// Where a module writes its outputs.
+enum OutputSink<'a> {
+    Slots(&'a [Slot<CValue>], &'a [SlotIx]),
+    Collect(&'a mut [Option<CValue>]),
+}
+
+/// A module's outputs, in output order; each is written once.
+pub struct ModuleOutputs<'a> {
+    sink: OutputSink<'a>,
+    signature: &'a ModuleSignature,
+    written: usize,
+}
+
+impl<'a> ModuleOutputs<'a> {
+    pub(crate) fn to_slots(
+        slots: &'a [Slot<CValue>],
+        row: &'a [SlotIx],
+        signature: &'a ModuleSignature,
+    ) -> Self {
+        ModuleOutputs {
+            sink: OutputSink::Slots(slots, row),
+            signature,
+            written: 0,
+        }
+    }
+
+    pub(crate) fn collect(into: &'a mut [Option<CValue>], signature: &'a ModuleSignature) -> Self {
+        ModuleOutputs {
+            sink: OutputSink::Collect(into),
+            signature,
+            written: 0,
+        }
+    }
+
+    /// Writes output `i`. Each output is written once; writing an output
+    /// twice, or one the module does not have, is an error.
+    #[inline]
+    pub fn set(&mut self, i: usize, value: CValue) -> Result<(), ModuleError> {
+        if let Some(port) = self.signature.outputs.get(i) {
+            if !value.has_type(&port.ty) {
+                return Err(ModuleError::new(format!(
+                    "module `{}` wrote {} to output `{}`, which is {}",
+                    self.signature.name,
+                    value.tag(),
+                    port.name,
+                    port.ty
+                )));
+            }
+        }
+        let written = match &mut self.sink {
+            OutputSink::Slots(slots, row) => match row.get(i) {
+                None => false,
+                // Nobody reads this output: drop the value.
+                Some(&s) if s == UNBOUND_SLOT => true,
+                Some(s) => slots[s.ix()].set(value).is_ok(),
+            },
+            OutputSink::Collect(into) => match into.get_mut(i) {
+                Some(slot @ None) => {
+                    *slot = Some(value);
+                    true
+                }
+                _ => false,
+            },
+        };
+        if written {
+            self.written += 1;
+            Ok(())
+        } else {
+            let name = self
+                .signature
+                .outputs
+                .get(i)
+                .map_or("?", |p| p.name.as_str());
+            Err(ModuleError::new(format!(
+                "module `{}` wrote output {i} (`{name}`) twice, or it has no such output",
+                self.signature.name
+            )))
+        }
+    }
+
+    /// How many outputs were written.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+}
+
+type SyncBody =
+    dyn Fn(&ModuleInputs<'_>, &mut ModuleOutputs<'_>) -> Result<(), ModuleError> + Send + Sync;
+type AsyncBody =
+    dyn Fn(&ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>> + Send + Sync;
+
+#[derive(Clone)]
+pub(crate) enum Body {
+    Sync(Arc<SyncBody>),
+    Async(Arc<AsyncBody>),
+}
+
+/// A module implementation: a signature and a body.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) signature: ModuleSignature,
+    pub(crate) body: Body,
+}
+
+impl fmt::Debug for Module {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Module")
+            .field("signature", &self.signature)
+            .field("async", &self.is_async())
+            .finish()
+    }
+}
+
+impl Module {
+    /// A sync module from a typed function of up to six parameters:
+    /// `Module::sync("stdlib.add", ["a", "b"], "out", |a: i64, b: i64| a + b)`.
+    /// The function may return a value or a `Result<value, impl Display>`.
+    pub fn sync<F, Args, const N: usize>(
+        name: &str,
+        params: [&str; N],
+        output: &str,
+        f: F,
+    ) -> Module
+    where
+        F: SyncFn<Args, N>,
+    {
+        let types = F::param_types();
+        let signature = ModuleSignature {
+            name: name.to_owned(),
+            params: params
+                .iter()
+                .zip(types)
+                .map(|(n, t)| Port::new(*n, t))
+                .collect(),
+            outputs: vec![Port::new(output, F::output_type())],
+            default_timeout: None,
+        };
+        Module {
+            signature,
+            body: Body::Sync(Arc::new(
+                move |inputs: &ModuleInputs<'_>, outputs: &mut ModuleOutputs<'_>| {
+                    let value = f.call(inputs)?;
+                    outputs.set(0, value)
+                },
+            )),
+        }
+    }
+
+    /// An async module from a typed function returning a future:
+    /// `Module::asynchronous("fetch", ["id"], "out", |id: i64| async move { id })`.
+    pub fn asynchronous<F, Args, const N: usize>(
+        name: &str,
+        params: [&str; N],
+        output: &str,
+        f: F,
+    ) -> Module
+    where
+        F: AsyncFn<Args, N>,
+    {
+        let types = F::param_types();
+        let signature = ModuleSignature {
+            name: name.to_owned(),
+            params: params
+                .iter()
+                .zip(types)
+                .map(|(n, t)| Port::new(*n, t))
+                .collect(),
+            outputs: vec![Port::new(output, F::output_type())],
+            default_timeout: None,
+        };
+        Module {
+            signature,
+            body: Body::Async(Arc::new(move |inputs: &ModuleInputs<'_>| f.call(inputs))),
+        }
+    }
+
+    /// A sync module over raw values; it writes each output with
+    /// [`ModuleOutputs::set`].
+    pub fn raw_sync<F>(signature: ModuleSignature, f: F) -> Module
+    where
+        F: Fn(&ModuleInputs<'_>, &mut ModuleOutputs<'_>) -> Result<(), ModuleError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        Module {
+            signature,
+            body: Body::Sync(Arc::new(f)),
+        }
+    }
+
+    /// An async module over raw values. The function reads what it needs
+    /// from the inputs (cloning it into the future) and returns the future.
+    pub fn raw_async<F>(signature: ModuleSignature, f: F) -> Module
+    where
+        F: Fn(&ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        Module {
+            signature,
+            body: Body::Async(Arc::new(f)),
+        }
+    }
+
+    /// Sets the timeout used when neither the spec nor the config gives one.
+    pub fn with_timeout(mut self, timeout: Duration) -> Module {
+        self.signature.default_timeout = Some(timeout);
+        self
+    }
+
+    /// The module's signature.
+    pub fn signature(&self) -> &ModuleSignature {
+        &self.signature
+    }
+
+    /// The registered name.
+    pub fn name(&self) -> &str {
+        &self.signature.name
+    }
+
+    /// Whether the module returns a future.
+    pub fn is_async(&self) -> bool {
+        matches!(self.body, Body::Async(_))
+    }
+}
+
+/// A signature with one output, for raw modules: `sig("m", [("a", CType::Int)], ("out", CType::Int))`.
+pub fn signature<const N: usize>(
+    name: &str,
+    params: [(&str, CType); N],
+    output: (&str, CType),
+) -> ModuleSignature {
+    ModuleSignature::new(name, params, [output])
+}

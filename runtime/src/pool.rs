@@ -1,0 +1,196 @@
+//! `StatePool`: a bounded, lock-free pool of reset execution states.
+//!
+//! Acquire pops a state (a *hit*) or builds one (a *miss*). The RAII
+//! [`StateGuard`] owns the state for the execution and its result; when it
+//! drops, it cancels whatever a dropped execution left running (rule S7),
+//! resets the state in place (rule S9) and pushes it back (a *return*), or
+//! drops it when the pool is full (a *drop*). Only a `Box` owned by the
+//! guard reaches the pool, so no module, future or reader can still touch a
+//! pooled state (rule S10). The queue is crossbeam's `ArrayQueue`.
+
+use crossbeam_queue::ArrayQueue;
+
+use asterism_compiler::Plan;
+
+use crate::state::ExecutionState;
+use crate::sync::{AtomicU64, Ordering};
+
+/// Pool counters, read with [`StatePool::stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Acquires served from the pool.
+    pub hits: u64,
+    /// Acquires that built a new state.
+    pub misses: u64,
+    /// States reset and put back.
+    pub returns: u64,
+    /// States dropped because the pool was full or pooling is off.
+    pub drops: u64,
+    /// States reset in place.
+    pub resets: u64,
+    /// States built ahead of use by `prewarm`.
+    pub prewarmed: u64,
+}
+
+/// A bounded pool of execution states for one plan.
+#[derive(Debug)]
+pub struct StatePool {
+    /// `None` when pooling is off.
+    queue: Option<ArrayQueue<Box<ExecutionState>>>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    returns: AtomicU64,
+    drops: AtomicU64,
+    resets: AtomicU64,
+    prewarmed: AtomicU64,
+}
+
+impl StatePool {
+    /// A pool holding at most `capacity` states; `0` turns pooling off.
+    pub fn new(capacity: usize) -> Self {
+        StatePool {
+            queue: (capacity > 0).then(|| ArrayQueue::new(capacity)),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            returns: AtomicU64::new(0),
+            drops: AtomicU64::new(0),
+            resets: AtomicU64::new(0),
+            prewarmed: AtomicU64::new(0),
+        }
+    }
+
+    /// Builds states until the pool holds `count` (or is full).
+    pub fn prewarm(&self, plan: &Plan, count: usize) {
+        let Some(queue) = &self.queue else { return };
+        while queue.len() < count.min(queue.capacity()) {
+            if queue.push(Box::new(ExecutionState::new(plan))).is_err() {
+                break;
+            }
+            self.prewarmed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// How many states wait in the pool.
+    pub fn idle(&self) -> usize {
+        self.queue.as_ref().map_or(0, ArrayQueue::len)
+    }
+
+    /// The pool's capacity (0 when pooling is off).
+    pub fn capacity(&self) -> usize {
+        self.queue.as_ref().map_or(0, ArrayQueue::capacity)
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            returns: self.returns.load(Ordering::Relaxed),
+            drops: self.drops.load(Ordering::Relaxed),
+            resets: self.resets.load(Ordering::Relaxed),
+            prewarmed: self.prewarmed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// A clean state for `plan`, from the pool if one waits.
+    pub fn acquire(&self, plan: &Plan) -> Box<ExecutionState> {
+        if let Some(state) = self.queue.as_ref().and_then(ArrayQueue::pop) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return state;
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        Box::new(ExecutionState::new(plan))
+    }
+
+    /// Resets a state and keeps it, or drops it if the pool is full.
+    pub fn release(&self, mut state: Box<ExecutionState>, plan: &Plan) {
+        let Some(queue) = &self.queue else {
+            self.drops.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        if queue.is_full() {
+            self.drops.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        state.reset(plan);
+        self.resets.fetch_add(1, Ordering::Relaxed);
+        match queue.push(state) {
+            Ok(()) => {
+                self.returns.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(_) => {
+                self.drops.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Owns one execution's state from acquire to release.
+pub(crate) struct StateGuard<'p> {
+    pub(crate) plan: &'p Plan,
+    /// `None` for a state that is not returned (the reference executor's).
+    pool: Option<&'p StatePool>,
+    state: Option<Box<ExecutionState>>,
+    /// Set when the execution ran to its end; otherwise drop cancels first.
+    pub(crate) finished: bool,
+    pub(crate) record_latency: bool,
+}
+
+impl<'p> StateGuard<'p> {
+    pub(crate) fn pooled(pool: &'p StatePool, plan: &'p Plan, record_latency: bool) -> Self {
+        StateGuard {
+            plan,
+            state: Some(pool.acquire(plan)),
+            pool: Some(pool),
+            finished: false,
+            record_latency,
+        }
+    }
+
+    pub(crate) fn unpooled(
+        state: Box<ExecutionState>,
+        plan: &'p Plan,
+        record_latency: bool,
+    ) -> Self {
+        StateGuard {
+            plan,
+            state: Some(state),
+            pool: None,
+            finished: false,
+            record_latency,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn state(&self) -> &ExecutionState {
+        self.state
+            .as_deref()
+            .expect("the state is present until drop")
+    }
+
+    #[inline]
+    pub(crate) fn state_mut(&mut self) -> &mut ExecutionState {
+        self.state
+            .as_deref_mut()
+            .expect("the state is present until drop")
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        let Some(mut state) = self.state.take() else {
+            return;
+        };
+        if !self.finished {
+            // The execution future was dropped mid-run (rule S7).
+            state.cancel_all();
+        }
+        debug_assert!(
+            state.all_terminal() || !self.finished,
+            "a finished run leaves every node done"
+        );
+        if let Some(pool) = self.pool {
+            pool.release(state, self.plan);
+        }
+    }
+}

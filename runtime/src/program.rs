@@ -1,0 +1,405 @@
+//! `Program`: a plan bound to module implementations, ready to run many
+//! times, from many tasks at once.
+//!
+//! Binding resolves each module node to its implementation once; afterwards
+//! modules are reached by index only. A `Program` is `Send + Sync` and a
+//! clone is one reference-count increment.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use asterism_compiler::{CValue, CompileErrors, DagSpec, InputIx, ModuleIx, OutputIx, Plan};
+use tokio::time::Instant;
+
+use crate::config::RuntimeConfig;
+use crate::error::{BindError, BindErrors, InputError, RunError};
+use crate::executor::{self, ExecCtx, RunCounts, RunOptions};
+use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::module::Body;
+use crate::pool::{StateGuard, StatePool};
+use crate::registry::Registry;
+use crate::result::{Abort, ExecutionResult};
+use crate::state::ExecutionState;
+
+/// A problem loading a spec into a program.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The spec does not compile.
+    #[error(transparent)]
+    Compile(#[from] CompileErrors),
+    /// The plan does not bind.
+    #[error(transparent)]
+    Bind(#[from] BindErrors),
+}
+
+pub(crate) struct ProgramInner {
+    pub(crate) plan: Arc<Plan>,
+    /// Indexed by ModuleIx.
+    pub(crate) bodies: Vec<Body>,
+    /// Indexed by ModuleIx: the timeout in effect.
+    pub(crate) timeouts: Vec<Option<Duration>>,
+    pub(crate) pool: StatePool,
+    pub(crate) metrics: Metrics,
+    pub(crate) config: RuntimeConfig,
+    pub(crate) has_async: bool,
+}
+
+impl ProgramInner {
+    pub(crate) fn ctx(&self) -> ExecCtx<'_> {
+        ExecCtx {
+            plan: &self.plan,
+            bodies: &self.bodies,
+            timeouts: &self.timeouts,
+            record_latency: self.config.modules.record_latency,
+        }
+    }
+}
+
+/// A plan bound to its modules.
+#[derive(Clone)]
+pub struct Program {
+    pub(crate) inner: Arc<ProgramInner>,
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program")
+            .field("name", &self.inner.plan.name())
+            .field("modules", &self.inner.plan.module_count())
+            .field("transforms", &self.inner.plan.transform_count())
+            .finish()
+    }
+}
+
+impl Program {
+    /// Binds a plan to the registry's implementations. Every module node
+    /// without an implementation is reported at once.
+    pub fn bind(
+        plan: impl Into<Arc<Plan>>,
+        registry: &Registry,
+        config: &RuntimeConfig,
+    ) -> Result<Program, BindErrors> {
+        let plan: Arc<Plan> = plan.into();
+        let mut errors = Vec::new();
+        let mut bodies = Vec::with_capacity(plan.module_count());
+        let mut timeouts = Vec::with_capacity(plan.module_count());
+        for m in (0..plan.module_count() as u32).map(ModuleIx) {
+            let sig = plan.module_signature(m);
+            let node = plan.node_ref(plan.module_node(m));
+            match registry.get(&sig.name) {
+                None => errors.push(BindError::Missing {
+                    node,
+                    module: sig.name.clone(),
+                }),
+                Some(module)
+                    if module.signature.params != sig.params
+                        || module.signature.outputs != sig.outputs =>
+                {
+                    errors.push(BindError::SignatureChanged {
+                        node,
+                        module: sig.name.clone(),
+                    })
+                }
+                Some(module) => {
+                    bodies.push(module.body.clone());
+                    let timeout = config
+                        .timeout_override(&[sig.name.as_str(), plan.module_name(m)])
+                        .or(plan.module_timeout(m))
+                        .or(module.signature.default_timeout)
+                        .or(config.modules.default_timeout_ms.map(Duration::from_millis));
+                    timeouts.push(timeout);
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(BindErrors(errors));
+        }
+        let has_async = bodies.iter().any(|b| matches!(b, Body::Async(_)));
+        let pool = StatePool::new(config.pool_capacity());
+        pool.prewarm(&plan, config.state.initial_capacity);
+        Ok(Program {
+            inner: Arc::new(ProgramInner {
+                plan,
+                bodies,
+                timeouts,
+                pool,
+                metrics: Metrics::default(),
+                config: config.clone(),
+                has_async,
+            }),
+        })
+    }
+
+    /// Compiles a spec against the registry and binds it.
+    pub fn load(
+        spec: &DagSpec,
+        registry: &Registry,
+        config: &RuntimeConfig,
+    ) -> Result<Program, LoadError> {
+        let plan = registry.compile(spec)?;
+        Ok(Program::bind(plan, registry, config)?)
+    }
+
+    /// The compiled plan.
+    pub fn plan(&self) -> &Plan {
+        &self.inner.plan
+    }
+
+    /// The configuration the program was bound with.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.inner.config
+    }
+
+    /// Whether any module is async (then `run_sync` refuses).
+    pub fn has_async_modules(&self) -> bool {
+        self.inner.has_async
+    }
+
+    /// Resolves an input name to a handle; keep it for per-call use.
+    pub fn input(&self, name: &str) -> Option<InputIx> {
+        self.inner.plan.input(name)
+    }
+
+    /// Resolves an output name to a handle; keep it for per-call use.
+    pub fn output(&self, name: &str) -> Option<OutputIx> {
+        self.inner.plan.output(name)
+    }
+
+    /// The state pool.
+    pub fn pool(&self) -> &StatePool {
+        &self.inner.pool
+    }
+
+    /// The program's counters.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.inner.metrics.snapshot(self.inner.pool.stats())
+    }
+
+    /// Runs one execution. Inputs are `(handle, value)` pairs; every input
+    /// must be given once, with its exact type, or nothing runs.
+    pub async fn run<I>(&self, inputs: I) -> Result<ExecutionResult<'_>, RunError>
+    where
+        I: IntoIterator<Item = (InputIx, CValue)>,
+    {
+        self.run_with(inputs, &RunOptions::default()).await
+    }
+
+    /// Runs one execution with a deadline or a cancellation token.
+    pub async fn run_with<I>(
+        &self,
+        inputs: I,
+        options: &RunOptions,
+    ) -> Result<ExecutionResult<'_>, RunError>
+    where
+        I: IntoIterator<Item = (InputIx, CValue)>,
+    {
+        let inner = &*self.inner;
+        if !inner.config.state.mutable {
+            return crate::reference::run(inner, inputs, options).await;
+        }
+        let started = Instant::now();
+        Metrics::add(&inner.metrics.executions_started, 1);
+        let mut guard = StateGuard::pooled(
+            &inner.pool,
+            &inner.plan,
+            inner.config.modules.record_latency,
+        );
+        if let Err(errors) = fill_inputs(&inner.plan, guard.state_mut(), inputs) {
+            Metrics::add(&inner.metrics.executions_rejected, 1);
+            return Err(RunError::inputs(errors));
+        }
+        executor::seed(&inner.plan, guard.state_mut());
+        let mut counts = RunCounts::default();
+        let ctx = inner.ctx();
+        let abort = executor::drive(&ctx, guard.state_mut(), options, &mut counts).await;
+        guard.finished = true;
+        Ok(finish_result(inner, guard, started, abort, counts))
+    }
+
+    /// Runs with inputs given by name (resolved by a binary search per
+    /// input; keep [`InputIx`] handles on hot paths).
+    pub async fn run_named<'n, I>(&self, inputs: I) -> Result<ExecutionResult<'_>, RunError>
+    where
+        I: IntoIterator<Item = (&'n str, CValue)>,
+    {
+        let resolved = self.resolve_named(inputs)?;
+        self.run(resolved).await
+    }
+
+    /// Runs a program without an async runtime, on the calling thread.
+    /// Refuses programs with async modules.
+    pub fn run_sync<I>(&self, inputs: I) -> Result<ExecutionResult<'_>, RunError>
+    where
+        I: IntoIterator<Item = (InputIx, CValue)>,
+    {
+        if self.inner.has_async {
+            return Err(RunError::needs_async());
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        // With only sync modules and no deadline the run ends in one poll.
+        match pin!(self.run(inputs)).poll(&mut cx) {
+            Poll::Ready(result) => result,
+            Poll::Pending => Err(RunError::needs_async()),
+        }
+    }
+
+    /// Decodes plain JSON inputs (`{"x": 5}`) against the input types; every
+    /// problem is reported at once.
+    pub fn decode_inputs(
+        &self,
+        json: &serde_json::Value,
+    ) -> Result<Vec<(InputIx, CValue)>, RunError> {
+        let plan = &self.inner.plan;
+        let Some(obj) = json.as_object() else {
+            let kind = match json {
+                serde_json::Value::Array(_) => "an array",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Number(_) => "a number",
+                serde_json::Value::Bool(_) => "a boolean",
+                _ => "null",
+            };
+            return Err(RunError::inputs(vec![InputError::NotAnObject(kind)]));
+        };
+        let mut errors = Vec::new();
+        let mut out = Vec::with_capacity(obj.len());
+        for (name, value) in obj {
+            match plan.input(name) {
+                None => errors.push(unexpected(plan, name)),
+                Some(ix) => {
+                    match asterism_compiler::plain::decode(name, &plan.inputs()[ix.ix()].ty, value)
+                    {
+                        Ok(v) => out.push((ix, v)),
+                        Err(e) => errors.push(InputError::Json(e)),
+                    }
+                }
+            }
+        }
+        for decl in plan.inputs() {
+            if !obj.contains_key(&decl.name) {
+                errors.push(InputError::Missing {
+                    name: decl.name.clone(),
+                    ty: decl.ty.clone(),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(RunError::inputs(errors))
+        }
+    }
+
+    fn resolve_named<'n, I>(&self, inputs: I) -> Result<Vec<(InputIx, CValue)>, RunError>
+    where
+        I: IntoIterator<Item = (&'n str, CValue)>,
+    {
+        let plan = &self.inner.plan;
+        let mut errors = Vec::new();
+        let mut out = Vec::new();
+        for (name, value) in inputs {
+            match plan.input(name) {
+                Some(ix) => out.push((ix, value)),
+                None => errors.push(unexpected(plan, name)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(RunError::inputs(errors))
+        }
+    }
+}
+
+fn unexpected(plan: &Plan, name: &str) -> InputError {
+    InputError::Unexpected {
+        name: name.to_owned(),
+        known: plan.inputs().iter().map(|d| d.name.clone()).collect(),
+    }
+}
+
+/// Writes the inputs into their slots, checking each; on any problem
+/// returns them all and the caller's guard resets the state.
+pub(crate) fn fill_inputs<I>(
+    plan: &Plan,
+    state: &mut ExecutionState,
+    inputs: I,
+) -> Result<(), Vec<InputError>>
+where
+    I: IntoIterator<Item = (InputIx, CValue)>,
+{
+    let mut errors = Vec::new();
+    let slots = &state.shared.slots;
+    for (ix, value) in inputs {
+        let Some(decl) = plan.inputs().get(ix.ix()) else {
+            errors.push(InputError::Unexpected {
+                name: format!("#{}", ix.0),
+                known: plan.inputs().iter().map(|d| d.name.clone()).collect(),
+            });
+            continue;
+        };
+        if !value.has_type(&decl.ty) {
+            errors.push(InputError::Mistyped {
+                name: decl.name.clone(),
+                expected: decl.ty.clone(),
+                found: value.ctype(),
+            });
+            continue;
+        }
+        if slots[decl.slot.ix()].set(value).is_err() {
+            errors.push(InputError::Duplicate {
+                name: decl.name.clone(),
+            });
+        }
+    }
+    for decl in plan.inputs() {
+        if slots[decl.slot.ix()].get().is_none()
+            && !errors.iter().any(|e| names_input(e, &decl.name))
+        {
+            errors.push(InputError::Missing {
+                name: decl.name.clone(),
+                ty: decl.ty.clone(),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn names_input(e: &InputError, name: &str) -> bool {
+    matches!(e, InputError::Mistyped { name: n, .. } if n == name)
+}
+
+pub(crate) fn finish_result<'p>(
+    inner: &'p ProgramInner,
+    guard: StateGuard<'p>,
+    started: Instant,
+    abort: Option<Abort>,
+    counts: RunCounts,
+) -> ExecutionResult<'p> {
+    let m = &inner.metrics;
+    Metrics::add(&m.modules_run, counts.modules_run);
+    Metrics::add(&m.modules_failed, counts.failed);
+    Metrics::add(&m.modules_timed_out, counts.timed_out);
+    Metrics::add(&m.nodes_skipped, counts.skipped);
+    let counter = if abort.is_some() {
+        &m.executions_aborted
+    } else if counts.failed + counts.timed_out + counts.skipped > 0 {
+        &m.executions_failed
+    } else {
+        &m.executions_succeeded
+    };
+    Metrics::add(counter, 1);
+    ExecutionResult {
+        guard,
+        total: started.elapsed(),
+        abort,
+        failed: (counts.failed + counts.timed_out) as u32,
+        skipped: counts.skipped as u32,
+    }
+}

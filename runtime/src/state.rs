@@ -1,0 +1,229 @@
+//! `ExecutionState`: the mutable state of one execution, sized once by the
+//! plan, reset in place and pooled.
+//!
+//! This is the seed's "mutable execution state" with every hash map replaced
+//! by a dense array indexed by the plan's indices:
+//!
+//! | field | indexed by | holds |
+//! |---|---|---|
+//! | `status` | `NodeIx` | [`StatusCell`]: generation, phase, failed upstream |
+//! | `slots` | `SlotIx` | write-once `OnceLock<CValue>` data slot |
+//! | `pending` | `NodeIx` | inputs not yet written |
+//! | `latency_ns` | `ModuleIx` | the module's run time in nanoseconds |
+//! | `failures` | `NodeIx` | why a failed or timed-out node failed |
+//!
+//! plus driver-only scratch (the ready stack, the skip stack and the
+//! in-flight async modules), allocated once with the capacity a run can need.
+//!
+//! # Protocol
+//!
+//! The *runner* of a node is whoever wins its `Waiting -> Running`
+//! transition. The *driver* is the task that owns the state during a run.
+//!
+//! - **S1 (fixed shape).** Every array is sized from the plan when the state
+//!   is built and never resized; indices from the plan are always in range.
+//! - **S2 (one runner).** A node starts only when its pending count is zero
+//!   (or it has no inputs), and only through `StatusCell::start`; the single
+//!   winner of that transition is the node's runner.
+//! - **S3 (writes before publication).** Only the runner writes the node's
+//!   output slots, and it writes them before it moves the node to
+//!   `Completed` (AcqRel), then decrements each consumer's pending count.
+//! - **S4 (generations).** Every transition names the execution's generation;
+//!   a transition naming another generation is refused as `Stale` and
+//!   changes nothing. A generation changes only in `reset`.
+//! - **S5 (readiness).** A consumer's pending count is decremented once per
+//!   input entry, after the slot is written; the decrement that reaches zero
+//!   (AcqRel, so it happens after every write to the consumer's inputs) makes
+//!   the consumer ready, exactly once.
+//! - **S6 (failure propagation).** A node that fails or times out never
+//!   writes its remaining slots; its runner moves every transitive dependant
+//!   from `Waiting` to `Skipped` naming the failed node, so that no node is
+//!   left waiting for a value that will never come and a run always ends.
+//! - **S7 (cancellation).** Cancelling moves every non-terminal node to
+//!   `Cancelled`; in-flight futures are dropped first, so no runner of this
+//!   generation remains.
+//! - **S8 (failure details).** A node's failure detail is written only by
+//!   the party that moved it to `Failed` or `TimedOut` (so the
+//!   `AtomicRefCell` borrow never conflicts), and read only after the run.
+//! - **S9 (reset).** `reset` takes `&mut self`: no runner, reader or future
+//!   can hold the state. It empties every slot (dropping the values), copies
+//!   the pending counts from the plan, zeroes latencies, clears failures and
+//!   scratch, and moves every status cell to `Waiting` in the next
+//!   generation. A reset state is indistinguishable from a new one.
+//! - **S10 (pool).** A state enters the pool only by value (a `Box` the pool
+//!   owns) and only after `reset`; whoever holds the `Box` holds the only
+//!   path to it.
+//!
+//! `docs/correctness.md` lists which test or loom model checks each rule.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use asterism_compiler::{CValue, NodeIx, Plan};
+use atomic_refcell::AtomicRefCell;
+
+use crate::executor::InFlight;
+use crate::result::NodeFailure;
+use crate::status::{Phase, StatusCell, GENERATION_MASK};
+use crate::sync::{store_mut, AtomicU32, AtomicU64, Ordering, Slot};
+
+/// The part of the state a run shares (`&`) between whoever touches it.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// Indexed by NodeIx.
+    pub(crate) status: Box<[StatusCell]>,
+    /// Indexed by SlotIx.
+    pub(crate) slots: Box<[Slot<CValue>]>,
+    /// Indexed by NodeIx.
+    pub(crate) pending: Box<[AtomicU32]>,
+    /// Indexed by ModuleIx; nanoseconds.
+    pub(crate) latency_ns: Box<[AtomicU64]>,
+    /// Indexed by NodeIx (rule S8).
+    pub(crate) failures: Box<[AtomicRefCell<Option<NodeFailure>>]>,
+}
+
+/// Driver-only scratch, preallocated so a run never grows it.
+pub(crate) struct Scratch {
+    /// Nodes whose inputs are all written and that have not started.
+    pub(crate) ready: Vec<NodeIx>,
+    /// Work list of failure propagation.
+    pub(crate) stack: Vec<NodeIx>,
+    /// Started async modules whose futures are not finished.
+    pub(crate) in_flight: Vec<InFlight>,
+    /// Whether any failure detail was written (reset skips clearing them
+    /// otherwise).
+    pub(crate) dirty_failures: bool,
+}
+
+/// The mutable state of one execution of one plan.
+pub struct ExecutionState {
+    generation: u32,
+    pub(crate) shared: Shared,
+    pub(crate) scratch: Scratch,
+}
+
+impl std::fmt::Debug for ExecutionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecutionState")
+            .field("generation", &self.generation)
+            .field("nodes", &self.shared.status.len())
+            .field("slots", &self.shared.slots.len())
+            .finish()
+    }
+}
+
+impl ExecutionState {
+    /// A fresh state for `plan`, in generation 0.
+    pub fn new(plan: &Plan) -> Self {
+        let nodes = plan.node_count();
+        ExecutionState {
+            generation: 0,
+            shared: Shared {
+                status: (0..nodes).map(|_| StatusCell::new(0)).collect(),
+                slots: (0..plan.slot_count()).map(|_| Slot::new()).collect(),
+                pending: plan
+                    .initial_pending()
+                    .iter()
+                    .map(|&p| AtomicU32::new(p))
+                    .collect(),
+                latency_ns: (0..plan.module_count())
+                    .map(|_| AtomicU64::new(0))
+                    .collect(),
+                failures: (0..nodes).map(|_| AtomicRefCell::new(None)).collect(),
+            },
+            scratch: Scratch {
+                ready: Vec::with_capacity(nodes),
+                stack: Vec::with_capacity(nodes),
+                in_flight: Vec::with_capacity(plan.module_count()),
+                dirty_failures: false,
+            },
+        }
+    }
+
+    /// The generation this state is in.
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// Node `n`'s phase.
+    pub fn phase(&self, n: NodeIx) -> Phase {
+        self.shared.status[n.ix()].load().phase()
+    }
+
+    /// Whether every node is done (the condition for `reset` after a run).
+    pub fn all_terminal(&self) -> bool {
+        self.shared
+            .status
+            .iter()
+            .all(|s| s.load().phase().is_terminal())
+    }
+
+    /// Whether the state equals a new one in every observable way: no slot
+    /// written, every node `Waiting` with its initial pending count, no
+    /// latency, no failure, empty scratch.
+    pub fn is_clean(&self, plan: &Plan) -> bool {
+        self.shared.slots.iter().all(|s| s.get().is_none())
+            && self.shared.status.iter().all(|s| {
+                let snap = s.load();
+                snap.phase() == Phase::Waiting && snap.generation() == self.generation
+            })
+            && self
+                .shared
+                .pending
+                .iter()
+                .zip(plan.initial_pending())
+                .all(|(p, &want)| p.load(Ordering::Relaxed) == want)
+            && self
+                .shared
+                .latency_ns
+                .iter()
+                .all(|l| l.load(Ordering::Relaxed) == 0)
+            && self.shared.failures.iter().all(|f| f.borrow().is_none())
+            && self.scratch.ready.is_empty()
+            && self.scratch.in_flight.is_empty()
+    }
+
+    /// Drops any in-flight futures (a panic while dropping one is caught:
+    /// the node is cancelled either way) and cancels every node that is not
+    /// done (rule S7).
+    pub(crate) fn cancel_all(&mut self) {
+        for flight in self.scratch.in_flight.drain(..) {
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(flight)));
+        }
+        for cell in self.shared.status.iter() {
+            // Refused means the node is already done; Stale cannot happen
+            // because this is the state's own generation.
+            let _ = cell.cancel(self.generation);
+        }
+        self.scratch.ready.clear();
+    }
+
+    /// Resets the state for the next execution (rule S9).
+    pub fn reset(&mut self, plan: &Plan) {
+        if !self.scratch.in_flight.is_empty() {
+            self.cancel_all();
+        }
+        debug_assert!(self.scratch.in_flight.is_empty());
+        self.generation = (self.generation + 1) & GENERATION_MASK;
+        let generation = self.generation;
+        for cell in self.shared.status.iter_mut() {
+            cell.reset(generation);
+        }
+        for (p, &initial) in self.shared.pending.iter_mut().zip(plan.initial_pending()) {
+            store_mut(p, initial);
+        }
+        for slot in self.shared.slots.iter_mut() {
+            drop(slot.take());
+        }
+        for l in self.shared.latency_ns.iter_mut() {
+            store_mut(l, 0);
+        }
+        if self.scratch.dirty_failures {
+            for f in self.shared.failures.iter_mut() {
+                *f.get_mut() = None;
+            }
+            self.scratch.dirty_failures = false;
+        }
+        self.scratch.ready.clear();
+        self.scratch.stack.clear();
+    }
+}

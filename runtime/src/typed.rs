@@ -1,0 +1,222 @@
+//! Typed adapters: ordinary Rust functions as modules.
+//!
+//! [`FromValue`] turns a parameter's [`CValue`] into a Rust value and
+//! [`IntoValue`] turns a result back; both know their [`CType`], so a
+//! module's signature follows from its function's type. [`IntoOutcome`]
+//! lets a function return either a value or a `Result` whose error becomes
+//! the module's error message.
+
+use std::fmt::Display;
+use std::future::Future;
+
+use asterism_compiler::{CType, CValue};
+
+use crate::module::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput};
+
+/// A Rust type a parameter can be read as.
+pub trait FromValue: Sized {
+    /// The pipeline type of such parameters.
+    fn ctype() -> CType;
+    /// Reads the value; `None` if it has another type.
+    fn from_value(v: &CValue) -> Option<Self>;
+}
+
+/// A Rust type a module can return.
+pub trait IntoValue {
+    /// The pipeline type of the output.
+    fn ctype() -> CType;
+    /// Converts the value.
+    fn into_value(self) -> CValue;
+}
+
+macro_rules! scalar {
+    ($t:ty, $variant:ident, $ctype:expr) => {
+        impl FromValue for $t {
+            fn ctype() -> CType {
+                $ctype
+            }
+            #[inline]
+            fn from_value(v: &CValue) -> Option<Self> {
+                match v {
+                    CValue::$variant(x) => Some(x.clone()),
+                    _ => None,
+                }
+            }
+        }
+        impl IntoValue for $t {
+            fn ctype() -> CType {
+                $ctype
+            }
+            #[inline]
+            fn into_value(self) -> CValue {
+                CValue::$variant(self)
+            }
+        }
+    };
+}
+scalar!(i64, Int, CType::Int);
+scalar!(f64, Float, CType::Float);
+scalar!(bool, Boolean, CType::Boolean);
+scalar!(String, String, CType::String);
+
+impl<T: FromValue> FromValue for Vec<T> {
+    fn ctype() -> CType {
+        CType::list(T::ctype())
+    }
+    fn from_value(v: &CValue) -> Option<Self> {
+        match v {
+            CValue::List(items, _) | CValue::Seq(items, _) => {
+                items.iter().map(T::from_value).collect()
+            }
+            _ => None,
+        }
+    }
+}
+
+impl<T: IntoValue> IntoValue for Vec<T> {
+    fn ctype() -> CType {
+        CType::list(T::ctype())
+    }
+    fn into_value(self) -> CValue {
+        CValue::List(self.into_iter().map(T::into_value).collect(), T::ctype())
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn ctype() -> CType {
+        CType::optional(T::ctype())
+    }
+    fn from_value(v: &CValue) -> Option<Self> {
+        match v {
+            CValue::Some(inner, _) => T::from_value(inner).map(Some),
+            CValue::None(_) => Some(None),
+            _ => None,
+        }
+    }
+}
+
+impl<T: IntoValue> IntoValue for Option<T> {
+    fn ctype() -> CType {
+        CType::optional(T::ctype())
+    }
+    fn into_value(self) -> CValue {
+        match self {
+            Some(v) => CValue::Some(Box::new(v.into_value()), T::ctype()),
+            None => CValue::None(T::ctype()),
+        }
+    }
+}
+
+/// What a typed module function returns: a value, or a `Result` whose
+/// error becomes the module's error.
+pub trait IntoOutcome {
+    /// The success type.
+    type Value: IntoValue;
+    /// Splits success from failure.
+    fn into_outcome(self) -> Result<Self::Value, ModuleError>;
+}
+
+impl<T: IntoValue> IntoOutcome for T {
+    type Value = T;
+    #[inline]
+    fn into_outcome(self) -> Result<T, ModuleError> {
+        Ok(self)
+    }
+}
+
+impl<T: IntoValue, E: Display> IntoOutcome for Result<T, E> {
+    type Value = T;
+    #[inline]
+    fn into_outcome(self) -> Result<T, ModuleError> {
+        self.map_err(|e| ModuleError::new(e.to_string()))
+    }
+}
+
+/// A function usable as a sync module with `N` parameters.
+pub trait SyncFn<Args, const N: usize>: Send + Sync + 'static {
+    /// The parameter types, in order.
+    fn param_types() -> [CType; N];
+    /// The output type.
+    fn output_type() -> CType;
+    /// Reads the parameters and calls the function.
+    fn call(&self, inputs: &ModuleInputs<'_>) -> Result<CValue, ModuleError>;
+}
+
+/// A function usable as an async module with `N` parameters.
+pub trait AsyncFn<Args, const N: usize>: Send + Sync + 'static {
+    /// The parameter types, in order.
+    fn param_types() -> [CType; N];
+    /// The output type.
+    fn output_type() -> CType;
+    /// Reads the parameters and starts the function's future.
+    fn call(&self, inputs: &ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>>;
+}
+
+#[inline]
+fn arg<T: FromValue>(inputs: &ModuleInputs<'_>, i: usize) -> Result<T, ModuleError> {
+    let v = inputs.get(i)?;
+    T::from_value(v).ok_or_else(|| {
+        ModuleError::new(format!(
+            "parameter {i}: expected {}, found {}",
+            T::ctype(),
+            v.tag()
+        ))
+    })
+}
+
+macro_rules! typed_fns {
+    ($n:literal; $($arg:ident $i:tt),*) => {
+        impl<F, R, $($arg),*> SyncFn<($($arg,)*), $n> for F
+        where
+            F: Fn($($arg),*) -> R + Send + Sync + 'static,
+            R: IntoOutcome,
+            $($arg: FromValue,)*
+        {
+            fn param_types() -> [CType; $n] {
+                [$($arg::ctype()),*]
+            }
+            fn output_type() -> CType {
+                <R::Value as IntoValue>::ctype()
+            }
+            #[inline]
+            #[allow(unused_variables)]
+            fn call(&self, inputs: &ModuleInputs<'_>) -> Result<CValue, ModuleError> {
+                Ok((self)($(arg::<$arg>(inputs, $i)?),*).into_outcome()?.into_value())
+            }
+        }
+
+        impl<F, Fut, R, $($arg),*> AsyncFn<($($arg,)*), $n> for F
+        where
+            F: Fn($($arg),*) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = R> + Send + 'static,
+            R: IntoOutcome,
+            $($arg: FromValue,)*
+        {
+            fn param_types() -> [CType; $n] {
+                [$($arg::ctype()),*]
+            }
+            fn output_type() -> CType {
+                <R::Value as IntoValue>::ctype()
+            }
+            #[allow(unused_variables, non_snake_case, clippy::redundant_closure_call)]
+            fn call(&self, inputs: &ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>> {
+                let args = (|| Ok::<_, ModuleError>(($(arg::<$arg>(inputs, $i)?,)*)))();
+                match args {
+                    Err(e) => Box::pin(std::future::ready(Err(e))),
+                    Ok(($($arg,)*)) => {
+                        let fut = (self)($($arg),*);
+                        Box::pin(async move { Ok(ModuleOutput::One(fut.await.into_outcome()?.into_value())) })
+                    }
+                }
+            }
+        }
+    };
+}
+
+typed_fns!(0;);
+typed_fns!(1; A 0);
+typed_fns!(2; A 0, B 1);
+typed_fns!(3; A 0, B 1, C 2);
+typed_fns!(4; A 0, B 1, C 2, D 3);
+typed_fns!(5; A 0, B 1, C 2, D 3, E 4);
+typed_fns!(6; A 0, B 1, C 2, D 3, E 4, G 5);
