@@ -327,7 +327,7 @@ fn run_transform(
 /// Ends node `n`'s run: publishes its outputs or records its failure and
 /// skips its dependants (rules S3, S6, S8).
 #[inline]
-fn finish(
+pub(crate) fn finish(
     plan: &Plan,
     shared: &Shared,
     scratch: &mut Scratch,

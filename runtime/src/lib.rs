@@ -34,6 +34,8 @@
 pub mod config;
 pub mod error;
 pub mod executor;
+#[cfg(all(test, asterism_loom))]
+mod loom_models;
 pub mod metrics;
 pub mod module;
 pub mod pool;

@@ -82,6 +82,7 @@ pub(crate) struct Shared {
 }
 
 /// Driver-only scratch, preallocated so a run never grows it.
+#[derive(Default)]
 pub(crate) struct Scratch {
     /// Nodes whose inputs are all written and that have not started.
     pub(crate) ready: Vec<NodeIx>,
@@ -92,6 +93,18 @@ pub(crate) struct Scratch {
     /// Whether any failure detail was written (reset skips clearing them
     /// otherwise).
     pub(crate) dirty_failures: bool,
+}
+
+impl Scratch {
+    /// Scratch with the capacity any run of `plan` needs.
+    pub(crate) fn for_plan(plan: &Plan) -> Self {
+        Scratch {
+            ready: Vec::with_capacity(plan.node_count()),
+            stack: Vec::with_capacity(plan.node_count()),
+            in_flight: Vec::with_capacity(plan.module_count()),
+            dirty_failures: false,
+        }
+    }
 }
 
 /// The mutable state of one execution of one plan.
@@ -130,12 +143,7 @@ impl ExecutionState {
                     .collect(),
                 failures: (0..nodes).map(|_| AtomicRefCell::new(None)).collect(),
             },
-            scratch: Scratch {
-                ready: Vec::with_capacity(nodes),
-                stack: Vec::with_capacity(nodes),
-                in_flight: Vec::with_capacity(plan.module_count()),
-                dirty_failures: false,
-            },
+            scratch: Scratch::for_plan(plan),
         }
     }
 

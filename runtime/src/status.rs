@@ -218,7 +218,7 @@ impl StatusCell {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(asterism_loom)))]
 mod tests {
     use super::*;
 

@@ -1,18 +1,18 @@
 //! The one place atomics and write-once cells come from, so that the loom
-//! models (`RUSTFLAGS="--cfg loom"`) check the same code that ships.
+//! models (`RUSTFLAGS="--cfg asterism_loom"`) check the same code that ships.
 //!
-//! Under `cfg(loom)` the atomics are loom's, and [`Slot`] is a small
+//! Under `cfg(asterism_loom)` the atomics are loom's, and [`Slot`] is a small
 //! stand-in for `OnceLock` (loom has none) built from a loom atomic and a
 //! loom `UnsafeCell`, which lets loom see every access to the value.
 
-#[cfg(loom)]
+#[cfg(asterism_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-#[cfg(not(loom))]
+#[cfg(not(asterism_loom))]
 pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 pub(crate) use slot::Slot;
 
-#[cfg(not(loom))]
+#[cfg(not(asterism_loom))]
 mod slot {
     use std::sync::OnceLock;
 
@@ -45,7 +45,7 @@ mod slot {
     }
 }
 
-#[cfg(loom)]
+#[cfg(asterism_loom)]
 mod slot {
     use loom::cell::UnsafeCell;
     use loom::sync::atomic::{AtomicU8, Ordering};
@@ -101,7 +101,7 @@ mod slot {
         }
 
         pub(crate) fn take(&mut self) -> Option<T> {
-            *self.state.get_mut() = EMPTY;
+            self.state.with_mut(|s| *s = EMPTY);
             // SAFETY: `&mut self` excludes every other access.
             self.value.with_mut(|p| unsafe { (*p).take() })
         }
@@ -126,11 +126,11 @@ macro_rules! store_mut_impl {
             type Value = $value;
             #[inline]
             fn store_mut(&mut self, value: $value) {
-                #[cfg(not(loom))]
+                #[cfg(not(asterism_loom))]
                 {
                     *self.get_mut() = value;
                 }
-                #[cfg(loom)]
+                #[cfg(asterism_loom)]
                 {
                     self.store(value, Ordering::Relaxed);
                 }
