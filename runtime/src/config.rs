@@ -139,7 +139,33 @@ impl Default for ModulesConfig {
 impl Config {
     /// Parses TOML; unknown keys are errors (a misspelled knob is a bug).
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError(e.to_string()))
+        let value: toml::Table = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        // serde reads a struct from an array too, field by field, which would
+        // bypass the key checks: every section must be a table.
+        let mut sections = vec![("runtime", value.get("runtime"))];
+        if let Some(rt) = value.get("runtime").and_then(toml::Value::as_table) {
+            sections.push(("runtime.state", rt.get("state")));
+            sections.push(("runtime.modules", rt.get("modules")));
+            if let Some(state) = rt.get("state").and_then(toml::Value::as_table) {
+                sections.push(("runtime.state.pooling", state.get("pooling")));
+            }
+            if let Some(modules) = rt.get("modules").and_then(toml::Value::as_table) {
+                sections.push(("runtime.modules.timeouts-ms", modules.get("timeouts-ms")));
+            }
+        }
+        for (path, v) in sections {
+            if let Some(v) = v {
+                if !v.is_table() {
+                    return Err(ConfigError(format!(
+                        "`{path}` must be a table, not {}",
+                        v.type_str()
+                    )));
+                }
+            }
+        }
+        value
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))
     }
 
     /// Writes the configuration as TOML.

@@ -130,7 +130,7 @@ pub(crate) async fn drive(
     let mut timer = pin!(None::<Sleep>);
     let mut cancelled = pin!(options.cancel.as_ref().map(CancellationToken::cancelled));
     let mut armed_for: Option<Instant> = None;
-    poll_fn(|cx| {
+    let abort = poll_fn(|cx| {
         drive_poll(
             ctx,
             state,
@@ -142,7 +142,37 @@ pub(crate) async fn drive(
             &mut armed_for,
         )
     })
-    .await
+    .await;
+    clear_failed_outputs(ctx.plan, state);
+    abort
+}
+
+/// Empties the output slots of modules that failed or timed out. A sync
+/// module writes straight into its slots, and an async module's outputs are
+/// written one by one, so a module that fails after writing some outputs
+/// (an error or panic after a write, too few outputs, a mistyped or extra
+/// one, a sync module past its timeout) leaves them behind. No consumer read
+/// them (consumers of a failed node are skipped); the result must not show
+/// them either: a failed node has no outputs, as in the reference executor.
+/// Runs only after a failure, once per run, with the state exclusive again.
+fn clear_failed_outputs(plan: &Plan, state: &mut ExecutionState) {
+    if !state.scratch.dirty_failures {
+        return;
+    }
+    let shared = &mut state.shared;
+    for m in 0..plan.module_count() as u32 {
+        let n = NodeIx(m); // modules are nodes 0..module_count
+        if matches!(
+            shared.status[n.ix()].load().phase(),
+            Phase::Failed | Phase::TimedOut
+        ) {
+            for &s in plan.node_outputs(n) {
+                if s != UNBOUND_SLOT {
+                    drop(shared.slots[s.ix()].take());
+                }
+            }
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

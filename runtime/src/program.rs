@@ -196,9 +196,23 @@ impl Program {
     where
         I: IntoIterator<Item = (InputIx, CValue)>,
     {
+        self.run_checked(inputs, Vec::new(), options).await
+    }
+
+    /// Runs after name resolution, which may already have found problems
+    /// (`earlier`); they are reported with the inputs' own, all at once.
+    async fn run_checked<I>(
+        &self,
+        inputs: I,
+        earlier: Vec<InputError>,
+        options: &RunOptions,
+    ) -> Result<ExecutionResult<'_>, RunError>
+    where
+        I: IntoIterator<Item = (InputIx, CValue)>,
+    {
         let inner = &*self.inner;
         if !inner.config.state.mutable {
-            return crate::reference::run(inner, inputs, options).await;
+            return crate::reference::run(inner, inputs, earlier, options).await;
         }
         let started = Instant::now();
         Metrics::add(&inner.metrics.executions_started, 1);
@@ -207,7 +221,7 @@ impl Program {
             &inner.plan,
             inner.config.modules.record_latency,
         );
-        if let Err(errors) = fill_inputs(&inner.plan, guard.state_mut(), inputs) {
+        if let Err(errors) = fill_inputs(&inner.plan, guard.state_mut(), inputs, earlier) {
             Metrics::add(&inner.metrics.executions_rejected, 1);
             return Err(RunError::inputs(errors));
         }
@@ -225,8 +239,9 @@ impl Program {
     where
         I: IntoIterator<Item = (&'n str, CValue)>,
     {
-        let resolved = self.resolve_named(inputs)?;
-        self.run(resolved).await
+        let (resolved, unknown) = self.resolve_named(inputs);
+        self.run_checked(resolved, unknown, &RunOptions::default())
+            .await
     }
 
     /// Runs a program without an async runtime, on the calling thread.
@@ -292,7 +307,8 @@ impl Program {
         }
     }
 
-    fn resolve_named<'n, I>(&self, inputs: I) -> Result<Vec<(InputIx, CValue)>, RunError>
+    /// Splits named inputs into resolved ones and unknown names.
+    fn resolve_named<'n, I>(&self, inputs: I) -> (Vec<(InputIx, CValue)>, Vec<InputError>)
     where
         I: IntoIterator<Item = (&'n str, CValue)>,
     {
@@ -305,11 +321,7 @@ impl Program {
                 None => errors.push(unexpected(plan, name)),
             }
         }
-        if errors.is_empty() {
-            Ok(out)
-        } else {
-            Err(RunError::inputs(errors))
-        }
+        (out, errors)
     }
 }
 
@@ -326,11 +338,12 @@ pub(crate) fn fill_inputs<I>(
     plan: &Plan,
     state: &mut ExecutionState,
     inputs: I,
+    earlier: Vec<InputError>,
 ) -> Result<(), Vec<InputError>>
 where
     I: IntoIterator<Item = (InputIx, CValue)>,
 {
-    let mut errors = Vec::new();
+    let mut errors = earlier;
     let slots = &state.shared.slots;
     for (ix, value) in inputs {
         let Some(decl) = plan.inputs().get(ix.ix()) else {

@@ -73,6 +73,7 @@ impl RefState {
 pub(crate) async fn run<'p, I>(
     inner: &'p ProgramInner,
     inputs: I,
+    earlier: Vec<crate::error::InputError>,
     options: &RunOptions,
 ) -> Result<ExecutionResult<'p>, RunError>
 where
@@ -82,7 +83,7 @@ where
     let started = Instant::now();
     Metrics::add(&inner.metrics.executions_started, 1);
     let mut state = Box::new(ExecutionState::new(plan));
-    if let Err(errors) = fill_inputs(plan, &mut state, inputs) {
+    if let Err(errors) = fill_inputs(plan, &mut state, inputs, earlier) {
         Metrics::add(&inner.metrics.executions_rejected, 1);
         return Err(RunError::inputs(errors));
     }
