@@ -7,6 +7,12 @@
 
 #![warn(missing_docs)]
 
+pub mod contenders;
+pub mod measure;
+#[cfg(feature = "peers")]
+pub mod peers;
+pub mod workload;
+
 use asterism_compiler::{CType, DagBuilder, DagSpec, DataKey, ModuleSignature, Signatures};
 
 /// The seed of every generated spec's UUIDs.

@@ -240,52 +240,75 @@ fn run_ready(
     counts: &mut RunCounts,
 ) {
     let (shared, scratch) = (&state.shared, &mut state.scratch);
+    // One clock read per sync module: consecutive sync modules share the
+    // read that ends one and starts the next, so a module's latency includes
+    // the few nanoseconds of bookkeeping before it. Any other node breaks
+    // the chain.
+    let mut clock: Option<std::time::Instant> = None;
     while let Some(n) = scratch.ready.pop() {
         // Rule S2: only the winner of Waiting -> Running runs the node.
         if !shared.status[n.ix()].start(generation).is_done() {
             continue;
         }
         match ctx.plan.node_kind(n) {
-            NodeKind::Transform(t) => run_transform(ctx, shared, scratch, generation, n, t, counts),
+            NodeKind::Transform(t) => {
+                clock = None;
+                run_transform(ctx, shared, scratch, generation, n, t, counts);
+            }
             NodeKind::Module(m) => {
                 counts.modules_run += 1;
                 match &ctx.bodies[m.ix()] {
                     Body::Sync(body) => {
+                        let timeout = ctx.timeouts[m.ix()];
+                        let timed = ctx.record_latency || timeout.is_some();
+                        let started = match clock {
+                            Some(t) => Some(t),
+                            None => timed.then(std::time::Instant::now),
+                        };
                         let sig = ctx.plan.module_signature(m);
                         let inputs =
                             ModuleInputs::from_slots(&shared.slots, ctx.plan.node_inputs(n), sig);
                         let mut outputs =
                             ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
-                        let timeout = ctx.timeouts[m.ix()];
-                        let clock =
-                            (ctx.record_latency || timeout.is_some()).then(std::time::Instant::now);
                         let result = catch_unwind(AssertUnwindSafe(|| body(&inputs, &mut outputs)));
-                        let elapsed = clock.map(|t| t.elapsed());
+                        let ended = started.map(|_| std::time::Instant::now());
+                        let elapsed = match (started, ended) {
+                            (Some(s), Some(e)) => Some(e.duration_since(s)),
+                            _ => None,
+                        };
+                        clock = ended;
                         if let (true, Some(e)) = (ctx.record_latency, elapsed) {
                             shared.latency_ns[m.ix()].store(nanos(e), Ordering::Relaxed);
                         }
-                        let outcome = match result {
-                            Ok(Ok(())) if outputs.written() < sig.outputs.len() => {
-                                Err(missing_outputs(
-                                    sig.name.as_str(),
-                                    outputs.written(),
-                                    sig.outputs.len(),
-                                ))
-                            }
-                            Ok(Ok(())) => match (timeout, elapsed) {
-                                // A sync module cannot be interrupted; one that
-                                // overran its timeout is timed out afterwards.
-                                (Some(limit), Some(e)) if e > limit => {
-                                    Err(NodeFailure::timeout(limit))
-                                }
-                                _ => Ok(()),
-                            },
-                            Ok(Err(e)) => Err(NodeFailure::error(e)),
-                            Err(panic) => Err(NodeFailure::panic(panic)),
+                        let written = outputs.written();
+                        let overran = match (timeout, elapsed) {
+                            (Some(limit), Some(e)) => e > limit,
+                            _ => false,
                         };
-                        finish(ctx.plan, shared, scratch, generation, n, outcome, counts);
+                        match result {
+                            Ok(Ok(())) if written == sig.outputs.len() && !overran => {
+                                complete(ctx.plan, shared, scratch, generation, n);
+                            }
+                            other => {
+                                let failure = match other {
+                                    Ok(Ok(())) if written < sig.outputs.len() => missing_outputs(
+                                        sig.name.as_str(),
+                                        written,
+                                        sig.outputs.len(),
+                                    ),
+                                    // A sync module cannot be interrupted; one
+                                    // that overran its timeout is timed out
+                                    // afterwards.
+                                    Ok(Ok(())) => NodeFailure::timeout(timeout.unwrap_or_default()),
+                                    Ok(Err(e)) => NodeFailure::error(e),
+                                    Err(panic) => NodeFailure::panic(panic),
+                                };
+                                fail(ctx.plan, shared, scratch, generation, n, failure, counts);
+                            }
+                        }
                     }
                     Body::Async(body) => {
+                        clock = None;
                         let sig = ctx.plan.module_signature(m);
                         let inputs =
                             ModuleInputs::from_slots(&shared.slots, ctx.plan.node_inputs(n), sig);
@@ -367,17 +390,21 @@ pub(crate) fn finish(
     counts: &mut RunCounts,
 ) {
     match outcome {
-        Ok(()) => {
-            if shared.status[n.ix()].finish(generation, Phase::Completed) != Transition::Done {
-                return;
-            }
-            for &s in plan.node_outputs(n) {
-                if s != UNBOUND_SLOT {
-                    publish_slot(plan, shared, scratch, s);
-                }
-            }
-        }
+        Ok(()) => complete(plan, shared, scratch, generation, n),
         Err(failure) => fail(plan, shared, scratch, generation, n, failure, counts),
+    }
+}
+
+/// `Running -> Completed`, then publishes the outputs (rules S3, S5).
+#[inline(always)]
+fn complete(plan: &Plan, shared: &Shared, scratch: &mut Scratch, generation: u32, n: NodeIx) {
+    if shared.status[n.ix()].finish(generation, Phase::Completed) != Transition::Done {
+        return;
+    }
+    for &s in plan.node_outputs(n) {
+        if s != UNBOUND_SLOT {
+            publish_slot(plan, shared, scratch, s);
+        }
     }
 }
 

@@ -43,6 +43,7 @@ pub mod program;
 pub mod reference;
 pub mod registry;
 pub mod result;
+mod slot;
 pub mod state;
 pub mod status;
 pub mod stdlib;

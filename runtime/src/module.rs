@@ -221,6 +221,11 @@ impl<'a> ModuleOutputs<'a> {
                 )));
             }
         }
+        self.write(i, value)
+    }
+
+    #[inline]
+    fn write(&mut self, i: usize, value: CValue) -> Result<(), ModuleError> {
         let written = match &mut self.sink {
             OutputSink::Slots(slots, row) => match row.get(i) {
                 None => false,
@@ -250,6 +255,18 @@ impl<'a> ModuleOutputs<'a> {
                 self.signature.name
             )))
         }
+    }
+
+    /// Writes output `i` from a typed adapter, whose Rust type already
+    /// guarantees the pipeline type: skips the type check.
+    #[inline]
+    pub(crate) fn set_typed(&mut self, i: usize, value: CValue) -> Result<(), ModuleError> {
+        debug_assert!(self
+            .signature
+            .outputs
+            .get(i)
+            .is_none_or(|p| value.has_type(&p.ty)));
+        self.write(i, value)
     }
 
     /// How many outputs were written.
@@ -314,7 +331,7 @@ impl Module {
             body: Body::Sync(Arc::new(
                 move |inputs: &ModuleInputs<'_>, outputs: &mut ModuleOutputs<'_>| {
                     let value = f.call(inputs)?;
-                    outputs.set(0, value)
+                    outputs.set_typed(0, value)
                 },
             )),
         }

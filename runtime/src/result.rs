@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use asterism_compiler::{CValue, ModuleIx, NodeIx, NodeKind, OutputIx, Plan, Producer, SlotIx};
+use asterism_compiler::{CValue, ModuleIx, NodeIx, NodeKind, OutputIx, Plan, SlotIx};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -164,16 +164,9 @@ impl<'p> ExecutionResult<'p> {
     /// Any data node's value (inputs, module outputs, transform results).
     #[inline]
     pub fn value(&self, s: SlotIx) -> Option<&CValue> {
-        let shared = &self.guard.state().shared;
-        let value = shared.slots.get(s.ix())?.get()?;
-        // A module that failed after writing some outputs leaves them in
-        // their slots (nothing downstream read them); they are not results.
-        let producer = match self.plan().slot_producer(s) {
-            Producer::Input(_) => return Some(value),
-            Producer::Module(m, _) => self.plan().module_node(m),
-            Producer::Transform(t) => self.plan().transform_node(t),
-        };
-        (shared.status[producer.ix()].load().phase() == Phase::Completed).then_some(value)
+        // A failed module's partial outputs were emptied at the end of the
+        // run (`executor::clear_failed_outputs`), so a filled slot is a result.
+        self.guard.state().shared.slots.get(s.ix())?.get()
     }
 
     /// Node `n`'s phase.

@@ -220,7 +220,18 @@ impl ExecutionState {
             store_mut(p, initial);
         }
         for slot in self.shared.slots.iter_mut() {
-            drop(slot.take());
+            if let Some(value) = slot.take() {
+                if matches!(
+                    value,
+                    CValue::Int(_) | CValue::Float(_) | CValue::Boolean(_)
+                ) {
+                    // Scalars own no heap memory: skip the out-of-line drop
+                    // glue (forgetting a scalar drops nothing).
+                    std::mem::forget(value);
+                } else {
+                    drop(value);
+                }
+            }
         }
         for l in self.shared.latency_ns.iter_mut() {
             store_mut(l, 0);

@@ -1,110 +1,71 @@
 //! The one place atomics and write-once cells come from, so that the loom
 //! models (`RUSTFLAGS="--cfg asterism_loom"`) check the same code that ships.
 //!
-//! Under `cfg(asterism_loom)` the atomics are loom's, and [`Slot`] is a small
-//! stand-in for `OnceLock` (loom has none) built from a loom atomic and a
-//! loom `UnsafeCell`, which lets loom see every access to the value.
+//! Under `cfg(asterism_loom)` the atomics and the `UnsafeCell` are loom's, so
+//! loom sees every access the write-once [`Slot`] makes.
 
 #[cfg(asterism_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 #[cfg(not(asterism_loom))]
 pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-pub(crate) use slot::Slot;
+pub(crate) use crate::slot::Slot;
+
+#[cfg(asterism_loom)]
+pub(crate) use loom::sync::atomic::AtomicU8;
+#[cfg(not(asterism_loom))]
+pub(crate) use std::sync::atomic::AtomicU8;
+
+/// `UnsafeCell` with loom's access API (`with`, `with_mut`), so that the
+/// slot's code is the same under loom and in std.
+#[cfg(not(asterism_loom))]
+#[derive(Debug, Default)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
 
 #[cfg(not(asterism_loom))]
-mod slot {
-    use std::sync::OnceLock;
+impl<T> UnsafeCell<T> {
+    pub(crate) fn new(value: T) -> Self {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
 
-    /// A write-once data slot: empty until its producer writes it, then
-    /// read-only until the owner resets it through `&mut`.
-    #[derive(Debug, Default)]
-    pub(crate) struct Slot<T>(OnceLock<T>);
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
 
-    impl<T> Slot<T> {
-        pub(crate) fn new() -> Self {
-            Slot(OnceLock::new())
-        }
+    #[inline]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
 
-        /// Writes the value; `Err` gives it back if the slot was full.
-        #[inline]
-        pub(crate) fn set(&self, value: T) -> Result<(), T> {
-            self.0.set(value)
-        }
-
-        #[inline]
-        pub(crate) fn get(&self) -> Option<&T> {
-            self.0.get()
-        }
-
-        /// Empties the slot; exclusive access proves no reader remains.
-        #[inline]
-        pub(crate) fn take(&mut self) -> Option<T> {
-            self.0.take()
-        }
+    #[inline]
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.0.get_mut()
     }
 }
 
 #[cfg(asterism_loom)]
-mod slot {
-    use loom::cell::UnsafeCell;
-    use loom::sync::atomic::{AtomicU8, Ordering};
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(loom::cell::UnsafeCell<T>);
 
-    const EMPTY: u8 = 0;
-    const WRITING: u8 = 1;
-    const FULL: u8 = 2;
-
-    /// Loom stand-in for the `OnceLock` slot: same contract, every access
-    /// visible to loom.
-    #[derive(Debug)]
-    pub(crate) struct Slot<T> {
-        state: AtomicU8,
-        value: UnsafeCell<Option<T>>,
+#[cfg(asterism_loom)]
+impl<T> UnsafeCell<T> {
+    pub(crate) fn new(value: T) -> Self {
+        UnsafeCell(loom::cell::UnsafeCell::new(value))
     }
 
-    impl<T> Default for Slot<T> {
-        fn default() -> Self {
-            Self::new()
-        }
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        self.0.with(f)
     }
 
-    impl<T> Slot<T> {
-        pub(crate) fn new() -> Self {
-            Slot {
-                state: AtomicU8::new(EMPTY),
-                value: UnsafeCell::new(None),
-            }
-        }
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        self.0.with_mut(f)
+    }
 
-        pub(crate) fn set(&self, value: T) -> Result<(), T> {
-            if self
-                .state
-                .compare_exchange(EMPTY, WRITING, Ordering::Acquire, Ordering::Relaxed)
-                .is_err()
-            {
-                return Err(value);
-            }
-            // SAFETY: winning the EMPTY -> WRITING exchange makes this the only
-            // writer, and readers touch the value only after seeing FULL.
-            self.value.with_mut(|p| unsafe { *p = Some(value) });
-            self.state.store(FULL, Ordering::Release);
-            Ok(())
-        }
-
-        pub(crate) fn get(&self) -> Option<&T> {
-            if self.state.load(Ordering::Acquire) != FULL {
-                return None;
-            }
-            // SAFETY: FULL was published with Release after the only write;
-            // the value is not written again until `take` through `&mut`.
-            self.value.with(|p| unsafe { (*p).as_ref() })
-        }
-
-        pub(crate) fn take(&mut self) -> Option<T> {
-            self.state.with_mut(|s| *s = EMPTY);
-            // SAFETY: `&mut self` excludes every other access.
-            self.value.with_mut(|p| unsafe { (*p).take() })
-        }
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        // SAFETY: `&mut self` excludes every other access; loom's cell only
+        // lacks a safe `get_mut`.
+        self.0.with_mut(|p| unsafe { &mut *p })
     }
 }
 
@@ -140,3 +101,4 @@ macro_rules! store_mut_impl {
 }
 store_mut_impl!(AtomicU32, u32);
 store_mut_impl!(AtomicU64, u64);
+store_mut_impl!(AtomicU8, u8);

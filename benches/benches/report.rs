@@ -1,0 +1,653 @@
+//! The benchmark report: every contender on every workload in one run,
+//! printed as Markdown (and, for a full run, written to
+//! `benches/RESULTS.md`).
+//!
+//! ```sh
+//! cargo bench -p asterism-benches --features peers --bench report             # full, < 15 min
+//! cargo bench -p asterism-benches --features peers --bench report -- --quick  # < 2 min
+//! ```
+//!
+//! Timings on a shared 2-core machine move by up to 2x from run to run, so
+//! compare contenders within one report (the ratio columns), and use the
+//! callgrind recipe (`benches/callgrind.sh`) for anything tracked over time.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use asterism_benches::contenders::{self, int_inputs, Asterism, Contender, Drive};
+use asterism_benches::measure::{human, measure, Budget, Stats};
+use asterism_benches::workload::Graph;
+use asterism_compiler::CValue;
+use asterism_runtime::{Module, Program, Registry, RuntimeConfig};
+use hdrhistogram::Histogram;
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+static BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; the
+// counters are plain atomics.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn alloc_counts() -> (u64, u64) {
+    (
+        ALLOCS.load(Ordering::Relaxed),
+        BYTES.load(Ordering::Relaxed),
+    )
+}
+
+struct Report {
+    out: String,
+    quick: bool,
+}
+
+impl Report {
+    fn line(&mut self, s: impl AsRef<str>) {
+        println!("{}", s.as_ref());
+        self.out.push_str(s.as_ref());
+        self.out.push('\n');
+    }
+
+    fn budget(&self, modules: usize) -> Budget {
+        let warmup = (20_000 / modules.max(1)).clamp(3, 200);
+        if self.quick {
+            Budget {
+                warmup: warmup.min(20),
+                max_iters: 200_000,
+                time: Duration::from_millis(20),
+                min_iters: 5,
+            }
+        } else {
+            Budget {
+                warmup,
+                max_iters: 2_000_000,
+                time: Duration::from_millis(200),
+                min_iters: 20,
+            }
+        }
+    }
+}
+
+fn all_contenders() -> Vec<Box<dyn Contender>> {
+    #[allow(unused_mut)]
+    let mut v = contenders::builtin();
+    #[cfg(feature = "peers")]
+    v.extend(asterism_benches::peers::all());
+    v
+}
+
+/// One workload on every contender; returns the stats by contender name.
+fn table_rows(
+    report: &mut Report,
+    label: &str,
+    graph: &Graph,
+    contenders: &[Box<dyn Contender>],
+) -> Vec<(String, Option<Stats>)> {
+    let budget = report.budget(graph.modules());
+    let mut rows = Vec::new();
+    for c in contenders {
+        let name = c.name();
+        let result = c
+            .prepare(graph)
+            .and_then(|mut r| measure(r.as_mut(), graph, budget, alloc_counts));
+        match result {
+            Ok(s) => rows.push((name, Some(s))),
+            Err(why) => {
+                let why = why.lines().next().unwrap_or("").to_owned();
+                rows.push((format!("{name} — n/a: {why}"), None));
+            }
+        }
+    }
+    let base = rows
+        .iter()
+        .find(|(n, _)| n == "asterism (pooled)")
+        .and_then(|(_, s)| *s)
+        .map(|s| s.p50 as f64);
+    for (name, stats) in &rows {
+        match stats {
+            Some(s) => {
+                let ratio = base.map_or("".to_owned(), |b| format!("{:.2}x", s.p50 as f64 / b));
+                report.line(format!(
+                    "| {label} | {name} | {:.1} | {:.0} | {} | {} | {} | {:.0} | {ratio} |",
+                    s.allocs,
+                    s.bytes,
+                    human(s.p50),
+                    human(s.p99),
+                    human(s.p999),
+                    s.per_sec
+                ));
+            }
+            None => report.line(format!("| {label} | {name} | | | | | | | |")),
+        }
+    }
+    rows
+}
+
+fn table_header(report: &mut Report) {
+    report.line("| workload | contender | allocs/exec | bytes/exec | p50 | p99 | p99.9 | exec/s | p50 vs asterism |");
+    report.line("|---|---|---|---|---|---|---|---|---|");
+}
+
+fn shell(cmd: &str, args: &[&str]) -> String {
+    std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_owned)
+        })
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn stat_of(rows: &[(String, Option<Stats>)], name: &str) -> Option<Stats> {
+    rows.iter().find(|(n, _)| n == name).and_then(|(_, s)| *s)
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let mut r = Report {
+        out: String::new(),
+        quick,
+    };
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let started = Instant::now();
+    r.line("# asterism benchmark report");
+    r.line("");
+    r.line(format!(
+        "- date: {}",
+        shell("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+    ));
+    r.line(format!(
+        "- machine: {cpu}, {} cores, {}",
+        shell("nproc", &[]),
+        shell("uname", &["-sr"])
+    ));
+    r.line(format!("- toolchain: {}", shell("rustc", &["--version"])));
+    r.line(format!(
+        "- command: `cargo bench -p asterism-benches{} --bench report{}`",
+        if cfg!(feature = "peers") {
+            " --features peers"
+        } else {
+            ""
+        },
+        if quick { " -- --quick" } else { "" }
+    ));
+    r.line("- modules are trivial (integer `inc`/`add`/`sum`, or the original's string modules) so the runtime's own cost dominates; every contender's output is checked against the floor's on every warm-up execution; sync modules run on the calling thread (`run_sync`) unless said otherwise; times include one `Instant::now()` pair (~20-40 ns) per execution");
+    r.line("");
+
+    let contenders = all_contenders();
+    let sizes: &[usize] = if quick {
+        &[5, 50, 1_000]
+    } else {
+        &[5, 20, 50, 100, 1_000, 10_000]
+    };
+
+    r.line("## 1. Shapes x sizes, every contender");
+    r.line("");
+    table_header(&mut r);
+    let mut layered50 = Vec::new();
+    let mut by_shape: Vec<(&str, usize, Vec<(String, Option<Stats>)>)> = Vec::new();
+    for (shape, make) in [
+        ("chain", Graph::chain as fn(usize) -> Graph),
+        ("fan-out/in", Graph::fan_out_in),
+        ("layered w5", Graph::layered),
+        ("diamonds", Graph::diamonds),
+    ] {
+        for &n in sizes {
+            let g = make(n);
+            let label = format!("{shape} {}", g.modules());
+            let rows = table_rows(&mut r, &label, &g, &contenders);
+            if shape == "layered w5" && n == 50 {
+                layered50 = rows.clone();
+            }
+            by_shape.push((shape, g.modules(), rows));
+        }
+    }
+    r.line("");
+
+    r.line("## 2. Scaling: asterism (pooled) per module, and compile time");
+    r.line("");
+    r.line("| shape | modules | p50 / execution | p50 per module | compile (median of 5) | compile per module |");
+    r.line("|---|---|---|---|---|---|");
+    for (shape, n, rows) in &by_shape {
+        if let Some(s) = stat_of(rows, "asterism (pooled)") {
+            let g = match *shape {
+                "chain" => Graph::chain(*n),
+                "fan-out/in" => Graph::fan_out_in(*n),
+                "layered w5" => Graph::layered(*n),
+                _ => Graph::diamonds(*n),
+            };
+            let spec = g.spec("compile");
+            let reg = g.registry(false);
+            let mut times: Vec<Duration> = (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(reg.compile(&spec).expect("compiles"));
+                    t.elapsed()
+                })
+                .collect();
+            times.sort();
+            let c = times[2];
+            r.line(format!(
+                "| {shape} | {n} | {} | {:.1} ns | {} | {:.0} ns |",
+                human(s.p50),
+                s.p50 as f64 / *n as f64,
+                human(c.as_nanos() as u64),
+                c.as_nanos() as f64 / *n as f64
+            ));
+        }
+    }
+    r.line("");
+
+    r.line("## 3. The original's workloads");
+    r.line("");
+    r.line("String chains (Uppercase / Lowercase / Trim, port `text` -> `result`) and one input fanned out to 50 chains of depth 10. Strings allocate in every contender: each module returns a new string.");
+    r.line("");
+    table_header(&mut r);
+    let text_sizes: &[usize] = if quick {
+        &[1, 10, 100]
+    } else {
+        &[1, 3, 10, 50, 100, 500]
+    };
+    for &n in text_sizes {
+        table_rows(
+            &mut r,
+            &format!("text chain {n}"),
+            &Graph::text_chain(n),
+            &contenders,
+        );
+    }
+    table_rows(
+        &mut r,
+        "50 chains x 10",
+        &Graph::text_fan_out(50, 10),
+        &contenders,
+    );
+    r.line("");
+    sequential_runs(&mut r);
+    concurrent_runs(&mut r);
+
+    r.line("## 4. Async modules");
+    r.line("");
+    async_section(&mut r);
+
+    r.line("## 5. Two workers");
+    r.line("");
+    let scaling = two_workers(&mut r);
+
+    r.line("## 6. The issue's figures, from this run");
+    r.line("");
+    headline(&mut r, &layered50, &by_shape, scaling);
+    r.line("");
+    r.line(format!(
+        "Report took {:.0} s.",
+        started.elapsed().as_secs_f64()
+    ));
+
+    if !quick {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md");
+        if let Err(e) = std::fs::write(path, &r.out) {
+            eprintln!("could not write {path}: {e}");
+        } else {
+            eprintln!("wrote {path}");
+        }
+    }
+}
+
+/// The original's 10,000 sequential runs of a 1-module DAG.
+fn sequential_runs(r: &mut Report) {
+    let runs = if r.quick { 2_000 } else { 10_000 };
+    r.line(format!("{runs} sequential runs of a 1-module DAG (text `Uppercase`), as the original measured them:"));
+    r.line("");
+    r.line("| contender | p50 | p99 | p99 of last 1,000 / first 1,000 | RSS start -> end |");
+    r.line("|---|---|---|---|---|");
+    let g = Graph::text_chain(1);
+    for c in [
+        contenders::builtin().remove(1),
+        contenders::builtin().remove(4),
+    ] {
+        let mut runner = c.prepare(&g).expect("asterism runs every workload");
+        let rss0 = rss_kib();
+        let mut all = Histogram::<u64>::new(3).expect("histogram");
+        let mut first = Histogram::<u64>::new(3).expect("histogram");
+        let mut last = Histogram::<u64>::new(3).expect("histogram");
+        for i in 0..runs {
+            let t = Instant::now();
+            std::hint::black_box(runner.run(i as i64));
+            let ns = t.elapsed().as_nanos() as u64;
+            all.saturating_record(ns);
+            if i < 1_000 {
+                first.saturating_record(ns);
+            }
+            if i >= runs - 1_000 {
+                last.saturating_record(ns);
+            }
+        }
+        let rss1 = rss_kib();
+        r.line(format!(
+            "| {} | {} | {} | {:.2} | {} KiB -> {} KiB |",
+            c.name(),
+            human(all.value_at_quantile(0.5)),
+            human(all.value_at_quantile(0.99)),
+            last.value_at_quantile(0.99) as f64 / first.value_at_quantile(0.99).max(1) as f64,
+            rss0,
+            rss1
+        ));
+    }
+    r.line("");
+}
+
+/// The original's 1,000 concurrent executions, on a 2-worker runtime.
+fn concurrent_runs(r: &mut Report) {
+    r.line("1,000 concurrent executions (tasks) of `layered w5 50` on a 2-worker tokio runtime, median of 10 rounds:");
+    r.line("");
+    r.line("| contender | wall time for 1,000 | executions/s |");
+    r.line("|---|---|---|");
+    let g = Graph::layered(50);
+    let spec = g.spec("concurrent");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    for (name, config) in [
+        ("asterism (pooled)", RuntimeConfig::default()),
+        (
+            "reference (immutable maps)",
+            RuntimeConfig::default().reference(),
+        ),
+    ] {
+        let program = Program::load(&spec, &g.registry(false), &config).expect("loads");
+        let (x, y) = (
+            program.input("x").expect("x"),
+            program.input("y").expect("y"),
+        );
+        let mut walls: Vec<Duration> = (0..10)
+            .map(|_| {
+                rt.block_on(async {
+                    let t = Instant::now();
+                    let tasks: Vec<_> = (0..1_000i64)
+                        .map(|i| {
+                            let p = program.clone();
+                            tokio::spawn(async move {
+                                let (a, b) = int_inputs(i);
+                                let res = p
+                                    .run([(x, CValue::Int(a)), (y, CValue::Int(b))])
+                                    .await
+                                    .expect("runs");
+                                res.is_success()
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        assert!(task.await.expect("joins"));
+                    }
+                    t.elapsed()
+                })
+            })
+            .collect();
+        walls.sort();
+        let w = walls[5];
+        r.line(format!(
+            "| {name} | {} | {:.0} |",
+            human(w.as_nanos() as u64),
+            1_000.0 / w.as_secs_f64()
+        ));
+    }
+    r.line("");
+}
+
+fn async_section(r: &mut Report) {
+    r.line("Modules whose futures are ready at once, against the same modules sync, both driven by `Program::run` in a current-thread tokio runtime:");
+    r.line("");
+    table_header(r);
+    let g = Graph::layered(50);
+    let cs: Vec<Box<dyn Contender>> = vec![
+        Box::new(Asterism {
+            label: "asterism sync modules (tokio)",
+            drive: Drive::Tokio,
+            ..Asterism::pooled()
+        }),
+        Box::new(Asterism {
+            label: "asterism async ready modules (tokio)",
+            async_modules: true,
+            drive: Drive::Tokio,
+            ..Asterism::pooled()
+        }),
+    ];
+    let rows = table_rows(r, "layered w5 50", &g, &cs);
+    if let (Some(s), Some(a)) = (rows[0].1, rows[1].1) {
+        r.line("");
+        r.line(format!(
+            "Async ready / sync p50: **{:.2}x** (target: at most 2x).",
+            a.p50 as f64 / s.p50 as f64
+        ));
+    }
+    r.line("");
+
+    // Ten independent modules that each wait 1 ms (real time).
+    let mut reg = Registry::new();
+    reg.register(Module::asynchronous(
+        "wait1ms",
+        ["a"],
+        "out",
+        |a: i64| async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            a
+        },
+    ));
+    let mut b = asterism_compiler::DagBuilder::seeded("ten", 10);
+    let x = b.input("x", asterism_compiler::CType::Int);
+    for i in 0..10 {
+        let m = b.module("wait1ms");
+        b.bind(x, m, "a");
+        let o = b.produce(m, "out", format!("o{i}"), asterism_compiler::CType::Int);
+        b.output(format!("o{i}"), o);
+    }
+    let program = Program::load(&b.build(), &reg, &RuntimeConfig::default()).expect("loads");
+    let xi = program.input("x").expect("x");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut hist = Histogram::<u64>::new(3).expect("histogram");
+    rt.block_on(async {
+        for i in 0..if r.quick { 50 } else { 300 } {
+            let t = Instant::now();
+            let res = program.run([(xi, CValue::Int(i))]).await.expect("runs");
+            assert!(res.is_success());
+            hist.saturating_record(t.elapsed().as_nanos() as u64);
+        }
+    });
+    r.line(format!(
+        "Ten independent modules that each `tokio::time::sleep(1 ms)`: p50 **{}**, p99 {} per execution (target: under 1.3 ms; tokio's timer has 1 ms granularity).",
+        human(hist.value_at_quantile(0.5)),
+        human(hist.value_at_quantile(0.99))
+    ));
+    r.line("");
+}
+
+/// Executions per second with one thread and with two, each looping
+/// `run_sync` on one shared program.
+fn two_workers(r: &mut Report) -> Option<f64> {
+    let g = Graph::layered(50);
+    let program = Program::load(
+        &g.spec("workers"),
+        &g.registry(false),
+        &RuntimeConfig::default(),
+    )
+    .expect("loads");
+    let (x, y) = (
+        program.input("x").expect("x"),
+        program.input("y").expect("y"),
+    );
+    let run_for = if r.quick {
+        Duration::from_millis(300)
+    } else {
+        Duration::from_secs(2)
+    };
+    let mut rates = Vec::new();
+    for threads in [1usize, 2] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (p, stop) = (program.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut n = 0u64;
+                    let (a, b) = int_inputs(7);
+                    while !stop.load(Ordering::Relaxed) {
+                        let res = p
+                            .run_sync([(x, CValue::Int(a)), (y, CValue::Int(b))])
+                            .expect("runs");
+                        std::hint::black_box(res.output(asterism_compiler::OutputIx(0)));
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        std::thread::sleep(run_for);
+        stop.store(true, Ordering::Relaxed);
+        let total: u64 = handles.into_iter().map(|h| h.join().expect("joins")).sum();
+        rates.push(total as f64 / run_for.as_secs_f64());
+    }
+    r.line("| threads | executions/s (`layered w5 50`, `run_sync`, shared program and pool) |");
+    r.line("|---|---|");
+    r.line(format!("| 1 | {:.0} |", rates[0]));
+    r.line(format!("| 2 | {:.0} |", rates[1]));
+    let ratio = rates[1] / rates[0];
+    r.line("");
+    r.line(format!(
+        "Two threads / one: **{ratio:.2}x** (target: at least 1.6x)."
+    ));
+    r.line("");
+    Some(ratio)
+}
+
+fn headline(
+    r: &mut Report,
+    layered50: &[(String, Option<Stats>)],
+    by_shape: &[(&str, usize, Vec<(String, Option<Stats>)>)],
+    workers: Option<f64>,
+) {
+    let get = |name: &str| stat_of(layered50, name);
+    r.line("| figure | target | measured |");
+    r.line("|---|---|---|");
+    if let Some(s) = get("asterism (pooled)") {
+        r.line(format!(
+            "| allocations per pooled execution, sync integer modules | 0 | {:.1} (layered 50) |",
+            s.allocs
+        ));
+        if let Some(f) = get("floor (direct calls)") {
+            r.line(format!(
+                "| layered 50, p50 vs floor | <= 5x | {:.1}x |",
+                s.p50 as f64 / f.p50 as f64
+            ));
+            r.line(format!(
+                "| layered 50, p99 vs floor | <= 10x | {:.1}x |",
+                s.p99 as f64 / f.p99 as f64
+            ));
+        }
+        if let Some(f) = get("reference (immutable maps)") {
+            r.line(format!(
+                "| layered 50, reference / asterism | >= 20x at p50 and p99 | {:.0}x p50, {:.0}x p99 |",
+                f.p50 as f64 / s.p50 as f64,
+                f.p99 as f64 / s.p99 as f64
+            ));
+        }
+    }
+    // Fastest peer per shape, N >= 20.
+    let mut worst: Option<(f64, String)> = None;
+    for (shape, n, rows) in by_shape {
+        if *n < 20 {
+            continue;
+        }
+        let Some(ours) = stat_of(rows, "asterism (pooled)") else {
+            continue;
+        };
+        let peers = rows.iter().filter(|(name, s)| {
+            s.is_some()
+                && !name.starts_with("asterism")
+                && !name.starts_with("floor")
+                && !name.starts_with("reference")
+        });
+        if let Some((pname, ps)) = peers.min_by_key(|(_, s)| s.map_or(u64::MAX, |s| s.p50)) {
+            let ratio = ps.map_or(0.0, |p| p.p50 as f64 / ours.p50 as f64);
+            if worst.as_ref().is_none_or(|(w, _)| ratio < *w) {
+                worst = Some((ratio, format!("{shape} {n} vs {pname}")));
+            }
+        }
+    }
+    match worst {
+        Some((ratio, at)) => r.line(format!("| fastest peer p50 / asterism p50, every shape with N >= 20 | >= 5x | worst case {ratio:.1}x ({at}) |")),
+        None => r.line("| fastest peer p50 / asterism p50 | >= 5x | no peer measured (run with `--features peers`) |"),
+    }
+    let per_module = |shape: &str| -> Vec<(usize, f64)> {
+        by_shape
+            .iter()
+            .filter(|(s, _, _)| *s == shape)
+            .filter_map(|(_, n, rows)| {
+                stat_of(rows, "asterism (pooled)").map(|s| (*n, s.p50 as f64 / *n as f64))
+            })
+            .collect()
+    };
+    for shape in ["chain", "layered w5"] {
+        let pm = per_module(shape);
+        let from50 = pm.iter().find(|(n, _)| *n >= 50).map(|p| p.1);
+        let at_max = pm.last().map(|p| p.1);
+        if let (Some(a), Some(b)) = (from50, at_max) {
+            r.line(format!(
+                "| per-module cost, {shape}, 50 -> {} modules | within 1.5x | {:.1} ns -> {:.1} ns ({:.2}x) |",
+                pm.last().map_or(0, |p| p.0),
+                a,
+                b,
+                b / a
+            ));
+        }
+    }
+    if let Some(w) = workers {
+        r.line(format!("| two workers / one | >= 1.6x | {w:.2}x |"));
+    }
+    r.line(
+        "| instructions per execution, chain 50 | <= 10,000 | see `bash benches/callgrind.sh` |",
+    );
+}

