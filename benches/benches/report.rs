@@ -58,6 +58,11 @@ fn alloc_counts() -> (u64, u64) {
     )
 }
 
+/// One workload's rows: (contender name, stats if it ran).
+type Rows = Vec<(String, Option<Stats>)>;
+/// Rows by (shape, modules).
+type ShapeRows<'a> = (&'a str, usize, Rows);
+
 struct Report {
     out: String,
     quick: bool,
@@ -225,7 +230,7 @@ fn main() {
     r.line("");
     table_header(&mut r);
     let mut layered50 = Vec::new();
-    let mut by_shape: Vec<(&str, usize, Vec<(String, Option<Stats>)>)> = Vec::new();
+    let mut by_shape: Vec<ShapeRows<'_>> = Vec::new();
     for (shape, make) in [
         ("chain", Graph::chain as fn(usize) -> Graph),
         ("fan-out/in", Graph::fan_out_in),
@@ -566,7 +571,7 @@ fn two_workers(r: &mut Report) -> Option<f64> {
 fn headline(
     r: &mut Report,
     layered50: &[(String, Option<Stats>)],
-    by_shape: &[(&str, usize, Vec<(String, Option<Stats>)>)],
+    by_shape: &[ShapeRows<'_>],
     workers: Option<f64>,
 ) {
     let get = |name: &str| stat_of(layered50, name);
