@@ -1,6 +1,6 @@
 //! The CLI's commands. Each returns the process exit code: 0 success, 1 bad
-//! input of any kind (arguments, files, spec, inputs, config), 2 a run in
-//! which a node failed.
+//! input of any kind (arguments, files, spec, inputs, config) or output that
+//! could not be written, 2 a run in which a node failed.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -17,7 +17,19 @@ fn read_file(path: &str, what: &str) -> Result<String, String> {
 
 fn load_spec(file: &str) -> Result<DagSpec, String> {
     let text = read_file(file, "spec")?;
-    DagSpec::from_json(&text).map_err(|e| format!("`{file}` is not a valid DagSpec: {e}"))
+    DagSpec::from_json(&text).map_err(|e| {
+        let what = match e.classify() {
+            serde_json::error::Category::Data => "a valid DagSpec",
+            _ => "valid JSON",
+        };
+        format!("`{file}` is not {what}: {e}")
+    })
+}
+
+/// Writes to stderr, ignoring failure: there is nowhere left to report it,
+/// and `eprint!` would panic.
+fn to_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// `asterism check FILE`.
@@ -29,15 +41,18 @@ pub(crate) fn check(file: &str) -> u8 {
     let registry = Registry::with_stdlib();
     match registry.compile(&spec) {
         Ok(plan) => {
-            print!("{}", summary(file, &plan));
-            0
+            let text = summary(file, &plan);
+            match std::io::stdout().lock().write_all(text.as_bytes()) {
+                Ok(()) => 0,
+                Err(e) => fail(&format!("cannot write the summary to stdout: {e}")),
+            }
         }
         Err(errors) => fail(&format!("{file}: {errors}")),
     }
 }
 
 fn fail(message: &str) -> u8 {
-    eprintln!("error: {}", message.trim_end());
+    to_stderr(&format!("error: {}\n", message.trim_end()));
     1
 }
 
@@ -111,6 +126,7 @@ pub(crate) fn run(
         Err(e) => return fail(&format!("{file}: {e}")),
     };
     let input_text = match inputs.strip_prefix('@') {
+        Some("") => return fail("`--inputs @` needs a file path after the `@`"),
         Some(path) => match read_file(path, "inputs") {
             Ok(t) => t,
             Err(e) => return fail(&e),
@@ -150,18 +166,20 @@ pub(crate) fn run(
         }
         let text =
             serde_json::to_string_pretty(&serde_json::Value::Object(out)).unwrap_or_default();
-        let mut stdout = std::io::stdout().lock();
-        let _ = writeln!(stdout, "{text}");
+        let written = writeln!(std::io::stdout().lock(), "{text}");
         if timings {
-            eprint!("{}", timing_table(&result));
+            to_stderr(&timing_table(&result));
         }
         let problems = result.problems();
-        if problems.is_empty() {
+        for p in &problems {
+            to_stderr(&format!("error: {p}\n"));
+        }
+        // Outputs that never reached stdout are bad whatever else happened.
+        if let Err(e) = written {
+            fail(&format!("cannot write the outputs to stdout: {e}"))
+        } else if problems.is_empty() {
             0
         } else {
-            for p in problems {
-                eprintln!("error: {p}");
-            }
             2
         }
     })

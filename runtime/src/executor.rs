@@ -72,8 +72,24 @@ pub(crate) struct InFlight {
     node: NodeIx,
     started: Instant,
     deadline: Option<Instant>,
-    future: BoxFuture<Result<ModuleOutput, ModuleError>>,
+    future: Exclusive<BoxFuture<Result<ModuleOutput, ModuleError>>>,
 }
+
+/// A value reachable only through `&mut`: `Sync` whatever `T` is, so that
+/// a state holding `Send`-only module futures (and the result that owns the
+/// state) can be shared by reference. The idea of the standard library's
+/// unstable `std::sync::Exclusive`.
+pub(crate) struct Exclusive<T>(T);
+
+impl<T> Exclusive<T> {
+    fn get_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+// SAFETY: `Exclusive` offers no access through `&self`, so a shared
+// reference to it, on any thread, can never reach the `T` inside.
+unsafe impl<T> Sync for Exclusive<T> {}
 
 /// What the executor needs of a bound program, by module index.
 pub(crate) struct ExecCtx<'a> {
@@ -318,7 +334,7 @@ fn run_ready(
                                 node: n,
                                 started,
                                 deadline: ctx.timeouts[m.ix()].map(|t| started + t),
-                                future,
+                                future: Exclusive(future),
                             }),
                             Err(panic) => {
                                 let failure = Err(NodeFailure::panic(panic));
@@ -461,7 +477,9 @@ fn poll_in_flight(
     let mut i = 0;
     while i < scratch.in_flight.len() {
         let flight = &mut scratch.in_flight[i];
-        let polled = catch_unwind(AssertUnwindSafe(|| flight.future.as_mut().poll(cx)));
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            flight.future.get_mut().as_mut().poll(cx)
+        }));
         let outcome = match polled {
             Ok(Poll::Pending) => match flight.deadline {
                 Some(d) if d <= now => {
