@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
-cargo build --release -q -p asterism-benches --bin instructions
+cargo build --release -q -p asterism-benches --features peers --bin instructions
 bin=target/release/instructions
 N=${N:-2000}
 count() {
@@ -15,8 +15,8 @@ count() {
 }
 printf '| contender | workload | instructions / execution |\n|---|---|---|\n'
 for w in chain50 layered50; do
-  for c in floor asterism asterism-nolatency reference; do
-    n=$N; [ "$c" = reference ] && n=200
+  for c in floor asterism asterism-nolatency reference dag_exec async_dag dag-flow dagrs; do
+    n=$N; case $c in reference|dag*|async_dag) n=200;; esac
     base=$(count "$c" "$w" 0)
     total=$(count "$c" "$w" "$n")
     printf '| %s | %s | %s |\n' "$c" "$w" "$(( (total - base) / n ))"

@@ -33,6 +33,9 @@
 pub use asterism_compiler as compiler;
 pub use asterism_runtime as runtime;
 
+#[doc(hidden)]
+pub mod fuzz_support;
+
 pub use asterism_compiler::{
     compile, CType, CValue, CompileError, CompileErrors, DagBuilder, DagSpec, InlineTransform,
     InputIx, ModuleIx, ModuleSignature, NodeIx, OutputIx, Plan, Signatures, SlotIx,

@@ -324,6 +324,34 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         }
+        if let InlineTransform::Literal { value } = &transform {
+            if !value.has_type(&node.c_type) {
+                errors.push(CompileError::BadTransform {
+                    data: names.data(d),
+                    problem: format!(
+                        "the Literal's value is a {} but the node is declared {}; make them agree",
+                        value.ctype(),
+                        node.c_type
+                    ),
+                });
+                continue;
+            }
+        }
+        // A ListLiteral's `len` comes straight from the spec; spelling out
+        // its input names for a `len` past the inputs given could ask for
+        // any amount of memory (found by fuzzing).
+        if let InlineTransform::ListLiteral { len } = transform {
+            let given = node.transform_inputs.len();
+            if len > given {
+                errors.push(CompileError::BadTransform {
+                    data: names.data(d),
+                    problem: format!(
+                        "ListLiteral declares {len} elements but has {given} transform inputs; give one input per element (`elem0`, `elem1`, ...) and set `len` to their number"
+                    ),
+                });
+                continue;
+            }
+        }
         let expected = transform.input_names();
         let mut ok = true;
         for given in node.transform_inputs.keys() {

@@ -1059,3 +1059,24 @@ fn parameterless_transforms_compile_from_the_bare_class_name() {
         assert_eq!(plan.outputs().len(), 1, "{class}");
     }
 }
+
+#[test]
+fn bad_transform_literal_of_the_wrong_type() {
+    let mut spec = base();
+    spec["data"][T] = json!({
+        "name": "lit", "nicknames": {}, "cType": int(),
+        "inlineTransformType": "LiteralTransform",
+        "inlineTransform": {"kind": "Literal", "value": {"tag": "CString", "value": "seven"}}
+    });
+    spec["outputBindings"]["lit"] = json!(T);
+    let errors = errors(spec);
+    let (e, msg) = only(&errors, |e| matches!(e, CompileError::BadTransform { .. }));
+    let CompileError::BadTransform { problem, .. } = e else {
+        unreachable!()
+    };
+    assert!(
+        problem.contains("String") && problem.contains("Int"),
+        "{problem}"
+    );
+    assert_names(&msg, &[("lit", T)]);
+}

@@ -140,6 +140,9 @@ impl StatePool {
 struct IdleStack {
     states: Mutex<Vec<Box<ExecutionState>>>,
     capacity: usize,
+    /// The stack's length, mirrored outside the lock: a hint for `is_full`,
+    /// which decides whether a state is worth resetting before the push.
+    len_hint: std::sync::atomic::AtomicUsize,
 }
 
 impl IdleStack {
@@ -147,6 +150,7 @@ impl IdleStack {
         IdleStack {
             states: Mutex::new(Vec::with_capacity(capacity)),
             capacity,
+            len_hint: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -158,7 +162,11 @@ impl IdleStack {
     }
 
     fn pop(&self) -> Option<Box<ExecutionState>> {
-        self.lock().pop()
+        let mut states = self.lock();
+        let state = states.pop();
+        self.len_hint
+            .store(states.len(), std::sync::atomic::Ordering::Relaxed);
+        state
     }
 
     fn push(&self, state: Box<ExecutionState>) -> Result<(), Box<ExecutionState>> {
@@ -167,6 +175,8 @@ impl IdleStack {
             return Err(state);
         }
         states.push(state);
+        self.len_hint
+            .store(states.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
@@ -174,8 +184,9 @@ impl IdleStack {
         self.lock().len()
     }
 
+    /// A hint: the push that follows still checks under the lock.
     fn is_full(&self) -> bool {
-        self.len() >= self.capacity
+        self.len_hint.load(std::sync::atomic::Ordering::Relaxed) >= self.capacity
     }
 }
 

@@ -3,7 +3,8 @@
 //! with count N and divides the difference by N, so setup cancels out).
 //!
 //! `instructions CONTENDER WORKLOAD COUNT` with CONTENDER one of `floor`,
-//! `asterism`, `asterism-nolatency`, `reference`, and WORKLOAD one of
+//! `asterism`, `asterism-nolatency`, `reference` (with `--features peers`
+//! also `dag_exec`, `dag-flow`, `dagrs`, `async_dag`), and WORKLOAD one of
 //! `chain50`, `layered50`.
 
 use asterism_benches::contenders::{self, Contender, Runner};
@@ -22,6 +23,14 @@ fn main() {
         "asterism" => contenders::builtin().remove(1),
         "asterism-nolatency" => contenders::builtin().remove(3),
         "reference" => contenders::builtin().remove(4),
+        #[cfg(feature = "peers")]
+        "dag_exec" => asterism_benches::peers::all().remove(0),
+        #[cfg(feature = "peers")]
+        "dag-flow" => asterism_benches::peers::all().remove(1),
+        #[cfg(feature = "peers")]
+        "dagrs" => asterism_benches::peers::all().remove(2),
+        #[cfg(feature = "peers")]
+        "async_dag" => asterism_benches::peers::all().remove(3),
         other => {
             eprintln!("unknown contender `{other}`; {usage}");
             std::process::exit(1);

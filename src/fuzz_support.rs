@@ -1,0 +1,149 @@
+//! The bodies of the fuzz targets, shared by the cargo-fuzz targets in
+//! `fuzz/` and the stable replay test `tests/fuzz_corpus.rs`.
+//!
+//! Each function takes arbitrary bytes, skips what is not even JSON, and
+//! asserts the crate's invariants on the rest; a panic is a bug. Nothing in
+//! here unwraps data that came from the input.
+
+use std::sync::OnceLock;
+
+use crate::{CType, CValue, DagSpec, ExecutionResult, NodeIx, NodeStatus, Program, Registry};
+use crate::{InputIx, RuntimeConfig};
+
+/// The standard registry, built once.
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(Registry::with_stdlib)
+}
+
+/// A small deterministic value of type `ty`: `0`, `""`, `false`, empty
+/// containers, records of such values, `None`. `None` for a type without
+/// values (a union with no variants, or a record that needs one).
+pub fn sample_value(ty: &CType) -> Option<CValue> {
+    Some(match ty {
+        CType::String => CValue::String(String::new()),
+        CType::Int => CValue::Int(0),
+        CType::Float => CValue::Float(0.0),
+        CType::Boolean => CValue::Boolean(false),
+        CType::List(e) => CValue::List(Vec::new(), (**e).clone()),
+        CType::Seq(e) => CValue::Seq(Vec::new(), (**e).clone()),
+        CType::Map(k, v) => CValue::Map(Vec::new(), (**k).clone(), (**v).clone()),
+        CType::Product(s) => CValue::Product(
+            s.iter()
+                .map(|(f, t)| Some((f.clone(), sample_value(t)?)))
+                .collect::<Option<_>>()?,
+            s.clone(),
+        ),
+        CType::Union(s) => {
+            return s.iter().find_map(|(tag, t)| {
+                let v = sample_value(t)?;
+                Some(CValue::Union(Box::new(v), s.clone(), tag.clone()))
+            })
+        }
+        CType::Optional(t) => CValue::None((**t).clone()),
+    })
+}
+
+/// Asserts that no node of a finished execution is still waiting or running.
+fn assert_all_terminal(result: &ExecutionResult<'_>, what: &str) {
+    let plan = result.plan();
+    for n in (0..plan.node_count() as u32).map(NodeIx) {
+        let status = result.status(n);
+        assert!(
+            !matches!(status, NodeStatus::Waiting | NodeStatus::Running),
+            "{what}: node {} is {status:?} after run_sync returned",
+            plan.node_ref(n)
+        );
+    }
+}
+
+/// Bytes as a [`DagSpec`]: the spec round-trips through JSON; if it
+/// compiles, the plan passes [`Plan::check_invariants`](crate::Plan::check_invariants);
+/// if it binds to the standard modules, one run on sample inputs succeeds and
+/// leaves every node terminal.
+pub fn spec_target(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(spec) = DagSpec::from_json(text) else {
+        return;
+    };
+
+    let written = spec.to_json();
+    match DagSpec::from_json(&written) {
+        Ok(again) => assert_eq!(again, spec, "the spec changed through to_json:\n{written}"),
+        Err(e) => panic!("to_json wrote JSON that does not parse back ({e}):\n{written}"),
+    }
+
+    let registry = registry();
+    let Ok(plan) = registry.compile(&spec) else {
+        return;
+    };
+    assert_eq!(plan.check_invariants(), Ok(()));
+
+    let Ok(program) = Program::bind(plan, registry, &RuntimeConfig::default()) else {
+        return;
+    };
+    let mut inputs: Vec<(InputIx, CValue)> = Vec::new();
+    for (i, decl) in program.plan().inputs().iter().enumerate() {
+        // An input of a type without values cannot be given; nothing to run.
+        let Some(value) = sample_value(&decl.ty) else {
+            return;
+        };
+        inputs.push((InputIx(i as u32), value));
+    }
+    match program.run_sync(inputs) {
+        Ok(result) => assert_all_terminal(&result, "spec_target"),
+        Err(e) => panic!("run_sync refused valid sample inputs: {e}"),
+    };
+}
+
+/// The example pipelines, loaded once.
+fn examples() -> &'static [(&'static str, Program)] {
+    static EXAMPLES: OnceLock<Vec<(&'static str, Program)>> = OnceLock::new();
+    EXAMPLES.get_or_init(|| {
+        let sources = [
+            ("diamond", include_str!("../examples/diamond.json")),
+            (
+                "failing_branch",
+                include_str!("../examples/failing_branch.json"),
+            ),
+            (
+                "fan_in_records",
+                include_str!("../examples/fan_in_records.json"),
+            ),
+            ("text", include_str!("../examples/text.json")),
+        ];
+        sources
+            .into_iter()
+            .map(|(name, json)| {
+                let spec = DagSpec::from_json(json)
+                    .unwrap_or_else(|e| panic!("examples/{name}.json does not parse: {e}"));
+                let program = Program::load(&spec, registry(), &RuntimeConfig::default())
+                    .unwrap_or_else(|e| panic!("examples/{name}.json does not load: {e}"));
+                (name, program)
+            })
+            .collect()
+    })
+}
+
+/// Bytes as plain-JSON inputs for each example pipeline: inputs that decode
+/// run to the end with every node terminal; inputs that do not decode are
+/// refused with a message.
+pub fn inputs_target(data: &[u8]) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    for (name, program) in examples() {
+        match program.decode_inputs(&json) {
+            Ok(inputs) => match program.run_sync(inputs) {
+                Ok(result) => assert_all_terminal(&result, name),
+                Err(e) => panic!("{name}: run_sync refused inputs decode_inputs accepted: {e}"),
+            },
+            Err(e) => assert!(
+                !e.to_string().is_empty(),
+                "{name}: decode_inputs failed with an empty message: {e:?}"
+            ),
+        }
+    }
+}
