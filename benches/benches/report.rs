@@ -352,9 +352,8 @@ fn sequential_runs(r: &mut Report) {
     ] {
         let mut runner = c.prepare(&g).expect("asterism runs every workload");
         let rss0 = rss_kib();
-        let mut all = Histogram::<u64>::new(3).expect("histogram");
-        let mut first = Histogram::<u64>::new(3).expect("histogram");
-        let mut last = Histogram::<u64>::new(3).expect("histogram");
+        let new = || Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("histogram");
+        let (mut all, mut first, mut last) = (new(), new(), new());
         for i in 0..runs {
             let t = Instant::now();
             std::hint::black_box(runner.run(i as i64));
@@ -494,7 +493,7 @@ fn async_section(r: &mut Report) {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut hist = Histogram::<u64>::new(3).expect("histogram");
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("histogram");
     rt.block_on(async {
         for i in 0..if r.quick { 50 } else { 300 } {
             let t = Instant::now();

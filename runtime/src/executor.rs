@@ -39,6 +39,13 @@ use crate::state::{ExecutionState, Scratch, Shared};
 use crate::status::{Phase, Transition};
 use crate::sync::Ordering;
 
+/// The clock of sync-module latencies: quanta's, calibrated once per
+/// process, read as raw ticks in the loop and converted per module.
+fn latency_clock() -> &'static quanta::Clock {
+    static CLOCK: std::sync::OnceLock<quanta::Clock> = std::sync::OnceLock::new();
+    CLOCK.get_or_init(quanta::Clock::new)
+}
+
 /// Per-execution options.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -259,8 +266,11 @@ fn run_ready(
     // One clock read per sync module: consecutive sync modules share the
     // read that ends one and starts the next, so a module's latency includes
     // the few nanoseconds of bookkeeping before it. Any other node breaks
-    // the chain.
-    let mut clock: Option<std::time::Instant> = None;
+    // the chain. The clock is quanta's (the TSC, calibrated, when it is
+    // invariant; the OS clock otherwise): a read costs a few nanoseconds
+    // where `clock_gettime` costs 20-40 on a virtual machine.
+    let mut clock: Option<u64> = None;
+    let tsc = latency_clock();
     while let Some(n) = scratch.ready.pop() {
         // Rule S2: only the winner of Waiting -> Running runs the node.
         if !shared.status[n.ix()].start(generation).is_done() {
@@ -279,7 +289,7 @@ fn run_ready(
                         let timed = ctx.record_latency || timeout.is_some();
                         let started = match clock {
                             Some(t) => Some(t),
-                            None => timed.then(std::time::Instant::now),
+                            None => timed.then(|| tsc.raw()),
                         };
                         let sig = ctx.plan.module_signature(m);
                         let inputs =
@@ -287,9 +297,11 @@ fn run_ready(
                         let mut outputs =
                             ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
                         let result = catch_unwind(AssertUnwindSafe(|| body(&inputs, &mut outputs)));
-                        let ended = started.map(|_| std::time::Instant::now());
+                        let ended = started.map(|_| tsc.raw());
                         let elapsed = match (started, ended) {
-                            (Some(s), Some(e)) => Some(e.duration_since(s)),
+                            (Some(s), Some(e)) => {
+                                Some(Duration::from_nanos(tsc.delta_as_nanos(s, e)))
+                            }
                             _ => None,
                         };
                         clock = ended;
