@@ -202,6 +202,21 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         producer[d] = Some(Producer::Module(ModuleIx(m as u32), pos as u32));
     }
 
+    // Parameter positions by name for modules with many parameters, so
+    // binding stays linear in the number of edges (a 10,000-input fan-in
+    // would otherwise scan its parameter list once per edge).
+    let wide_params: Vec<Option<HashMap<&str, usize>>> = resolved
+        .iter()
+        .map(|s| {
+            s.filter(|s| s.params.len() > 16).map(|s| {
+                s.params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.name.as_str(), i))
+                    .collect()
+            })
+        })
+        .collect();
     let mut module_inputs: Vec<Vec<Option<SlotIx>>> = resolved
         .iter()
         .map(|s| s.map_or(Vec::new(), |s| vec![None; s.params.len()]))
@@ -240,7 +255,10 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         };
-        let Some(pos) = sig.param_index(port) else {
+        let Some(pos) = wide_params[m].as_ref().map_or_else(
+            || sig.param_index(port),
+            |ix| ix.get(port.as_str()).copied(),
+        ) else {
             errors.push(CompileError::UnknownPort {
                 data: names.data(d),
                 module: names.module(m),
