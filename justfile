@@ -50,10 +50,10 @@ soak:
 
 # Optional nightly lanes; they skip cleanly without a nightly toolchain.
 miri:
-    @if rustup toolchain list | grep -q nightly; then cargo +nightly miri test -p asterism-runtime --lib; else echo "no nightly: miri skipped"; fi
+    @if cargo +nightly miri --version >/dev/null 2>&1; then cargo +nightly miri test -p asterism-runtime --lib; else echo "no nightly with miri: miri skipped"; fi
 
 tsan:
-    @if rustup toolchain list | grep -q nightly; then RUSTFLAGS="-Zsanitizer=thread" cargo +nightly test -Zbuild-std --target x86_64-unknown-linux-gnu --test executor; else echo "no nightly: tsan skipped"; fi
+    @if rustup +nightly component list --installed 2>/dev/null | grep -q rust-src; then RUSTFLAGS="-Zsanitizer=thread" cargo +nightly test -Zbuild-std --target x86_64-unknown-linux-gnu --test executor; else echo "no nightly with rust-src: tsan skipped"; fi
 
 fuzz:
     @if rustup toolchain list | grep -q nightly && command -v cargo-fuzz >/dev/null; then cd fuzz && cargo +nightly fuzz run spec -- -max_total_time=60; else echo "no nightly or cargo-fuzz: fuzz skipped"; fi
