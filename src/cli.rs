@@ -201,7 +201,13 @@ fn timing_table(result: &asterism::ExecutionResult<'_>) -> String {
         };
         let latency = result.module_latency(m).map_or_else(
             || "-".to_owned(),
-            |l| format!("{:.3} ms", l.as_secs_f64() * 1e3),
+            |l| {
+                if l.as_micros() < 1_000 {
+                    format!("{:.2} µs", l.as_secs_f64() * 1e6)
+                } else {
+                    format!("{:.3} ms", l.as_secs_f64() * 1e3)
+                }
+            },
         );
         let _ = writeln!(
             s,

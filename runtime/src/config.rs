@@ -85,7 +85,8 @@ pub struct PoolingConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ModulesConfig {
-    /// Whether each module's latency is measured (two clock reads per module).
+    /// Whether each module's latency is measured (one clock read per sync
+    /// module, from quanta's calibrated TSC clock).
     #[serde(default = "yes")]
     pub record_latency: bool,
     /// Timeout for modules that get none from the spec or their definition.

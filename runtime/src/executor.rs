@@ -41,7 +41,7 @@ use crate::sync::Ordering;
 
 /// The clock of sync-module latencies: quanta's, calibrated once per
 /// process, read as raw ticks in the loop and converted per module.
-fn latency_clock() -> &'static quanta::Clock {
+pub(crate) fn latency_clock() -> &'static quanta::Clock {
     static CLOCK: std::sync::OnceLock<quanta::Clock> = std::sync::OnceLock::new();
     CLOCK.get_or_init(quanta::Clock::new)
 }

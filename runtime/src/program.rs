@@ -118,6 +118,10 @@ impl Program {
             return Err(BindErrors(errors));
         }
         let has_async = bodies.iter().any(|b| matches!(b, Body::Async(_)));
+        if config.modules.record_latency {
+            // Calibrate the latency clock now, not in the first execution.
+            let _ = executor::latency_clock();
+        }
         let pool = StatePool::new(config.pool_capacity());
         pool.prewarm(&plan, config.state.initial_capacity);
         Ok(Program {
