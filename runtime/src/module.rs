@@ -302,6 +302,26 @@ impl fmt::Debug for Module {
     }
 }
 
+/// The signature of a typed module: parameter names with their types, one output.
+fn typed_signature<const N: usize>(
+    name: &str,
+    params: [&str; N],
+    types: [CType; N],
+    output: &str,
+    output_type: CType,
+) -> ModuleSignature {
+    ModuleSignature {
+        name: name.to_owned(),
+        params: params
+            .iter()
+            .zip(types)
+            .map(|(n, t)| Port::new(*n, t))
+            .collect(),
+        outputs: vec![Port::new(output, output_type)],
+        default_timeout: None,
+    }
+}
+
 impl Module {
     /// A sync module from a typed function of up to six parameters:
     /// `Module::sync("stdlib.add", ["a", "b"], "out", |a: i64, b: i64| a + b)`.
@@ -315,17 +335,7 @@ impl Module {
     where
         F: SyncFn<Args, N>,
     {
-        let types = F::param_types();
-        let signature = ModuleSignature {
-            name: name.to_owned(),
-            params: params
-                .iter()
-                .zip(types)
-                .map(|(n, t)| Port::new(*n, t))
-                .collect(),
-            outputs: vec![Port::new(output, F::output_type())],
-            default_timeout: None,
-        };
+        let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
         Module {
             signature,
             body: Body::Sync(Arc::new(
@@ -348,17 +358,7 @@ impl Module {
     where
         F: AsyncFn<Args, N>,
     {
-        let types = F::param_types();
-        let signature = ModuleSignature {
-            name: name.to_owned(),
-            params: params
-                .iter()
-                .zip(types)
-                .map(|(n, t)| Port::new(*n, t))
-                .collect(),
-            outputs: vec![Port::new(output, F::output_type())],
-            default_timeout: None,
-        };
+        let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
         Module {
             signature,
             body: Body::Async(Arc::new(move |inputs: &ModuleInputs<'_>| f.call(inputs))),
