@@ -8,10 +8,22 @@
 //!   no wake-up; completing it decrements its consumers and the loop goes on
 //!   with the next ready node (the habits of Taskflow and Bevy, see
 //!   `DESIGN.md`);
-//! - an **async module** is started (its clock starts now, when it is ready)
-//!   and its future joins the in-flight list, which the driver polls
-//!   together, so independent async modules of one execution wait at the
-//!   same time.
+//! - an **async module** is started and its future polled once at once: a
+//!   future that is ready then completes like a sync module; one that is
+//!   pending joins the in-flight list (its timeout clock starts now), which
+//!   the driver polls together, so independent async modules of one
+//!   execution wait at the same time.
+//!
+//! A plan without async modules skips the dependency counting altogether:
+//! its nodes run in a topological order fixed at bind time, in one pass
+//! (see [`crate::node_table`]).
+//!
+//! The driver holds the execution's state by `&mut` for the whole run
+//! (rule S0 of [`crate::state`]), so its hot path uses the exclusive forms
+//! of the status, pending and slot operations: plain loads and stores, no
+//! atomic read-modify-write. The shared forms remain for the cold paths
+//! (failure propagation, async completion, cancellation) and are what the
+//! loom models check.
 //!
 //! With only sync nodes the whole execution is one pass of a loop over the
 //! ready stack, finished within the first poll. A failure (error, panic,
@@ -29,15 +41,16 @@ use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use asterism_compiler::{NodeIx, NodeKind, Plan, UNBOUND_SLOT};
+use asterism_compiler::{NodeIx, Plan, UNBOUND_SLOT};
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
-use crate::module::{Body, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
+use crate::module::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
+use crate::node_table::{NodeBody, NodeOp, NodeTable};
 use crate::result::{Abort, FailureKind, NodeFailure};
 use crate::state::{ExecutionState, Scratch, Shared};
 use crate::status::{Phase, Transition};
-use crate::sync::Ordering;
+use crate::sync::{load_mut, store_mut, Ordering};
 
 /// The clock of sync-module latencies: quanta's, calibrated once per
 /// process, read as raw ticks in the loop and converted per module.
@@ -98,13 +111,11 @@ impl<T> Exclusive<T> {
 // reference to it, on any thread, can never reach the `T` inside.
 unsafe impl<T> Sync for Exclusive<T> {}
 
-/// What the executor needs of a bound program, by module index.
+/// What the executor needs of a bound program.
 pub(crate) struct ExecCtx<'a> {
     pub(crate) plan: &'a Plan,
-    /// Indexed by ModuleIx.
-    pub(crate) bodies: &'a [Body],
-    /// Indexed by ModuleIx.
-    pub(crate) timeouts: &'a [Option<Duration>],
+    /// Per node: body, rows, timeout (built at bind).
+    pub(crate) table: &'a NodeTable,
     pub(crate) record_latency: bool,
 }
 
@@ -119,8 +130,9 @@ pub(crate) struct RunCounts {
 
 /// Makes every node fed by filled slots `slots` ready where it can be, and
 /// pushes the plan's sources: the start of a run.
-pub(crate) fn seed(plan: &Plan, state: &mut ExecutionState) {
+fn seed(plan: &Plan, state: &mut ExecutionState) {
     let (shared, scratch) = (&state.shared, &mut state.scratch);
+    scratch.pending_dirty = true;
     for decl in plan.inputs() {
         publish_slot(plan, shared, scratch, decl.slot);
     }
@@ -150,6 +162,15 @@ pub(crate) async fn drive(
     options: &RunOptions,
     counts: &mut RunCounts,
 ) -> Option<Abort> {
+    if ctx.table.in_order() {
+        // No async module: nothing to wait for, so nothing a deadline or a
+        // cancellation could interrupt; the run is one pass.
+        run_in_order(ctx, state, state.generation(), counts);
+        debug_assert!(state.scratch.in_flight.is_empty());
+        clear_failed_outputs(ctx.plan, state);
+        return None;
+    }
+    seed(ctx.plan, state);
     let mut timer = pin!(None::<Sleep>);
     let mut cancelled = pin!(options.cancel.as_ref().map(CancellationToken::cancelled));
     let mut armed_for: Option<Instant> = None;
@@ -211,7 +232,7 @@ fn drive_poll(
 ) -> Poll<Option<Abort>> {
     let generation = state.generation();
     loop {
-        run_ready(ctx, state, generation, counts);
+        run_ready(ctx, state, generation, counts, cx);
         if state.scratch.in_flight.is_empty() {
             return Poll::Ready(None);
         }
@@ -253,115 +274,400 @@ fn drive_poll(
     }
 }
 
+/// The node whose body (or transform) is executing, and the clock reading
+/// it started at: what the unwind guard of [`run_ready`] needs to charge a
+/// panic to the right node.
+#[derive(Clone, Copy)]
+struct Running {
+    node: NodeIx,
+    started: Option<u64>,
+}
+
 /// Runs ready nodes until none is left; async modules are started and
 /// parked in the in-flight list.
-#[inline]
+///
+/// One unwind guard covers the whole loop rather than one per node (a guard
+/// costs about twenty instructions, as much as a trivial module): before a
+/// body runs, the loop notes which node it is, and a panic that lands here
+/// fails that node, then the loop resumes with the rest of the ready stack.
 fn run_ready(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     generation: u32,
     counts: &mut RunCounts,
+    cx: &mut Context<'_>,
 ) {
-    let (shared, scratch) = (&state.shared, &mut state.scratch);
-    // One clock read per sync module: consecutive sync modules share the
-    // read that ends one and starts the next, so a module's latency includes
-    // the few nanoseconds of bookkeeping before it. Any other node breaks
-    // the chain. The clock is quanta's (the TSC, calibrated, when it is
-    // invariant; the OS clock otherwise): a read costs a few nanoseconds
-    // where `clock_gettime` costs 20-40 on a virtual machine.
-    let mut clock: Option<u64> = None;
-    let tsc = latency_clock();
-    while let Some(n) = scratch.ready.pop() {
-        // Rule S2: only the winner of Waiting -> Running runs the node.
-        if !shared.status[n.ix()].start(generation).is_done() {
-            continue;
-        }
-        match ctx.plan.node_kind(n) {
-            NodeKind::Transform(t) => {
-                clock = None;
-                run_transform(ctx, shared, scratch, generation, n, t, counts);
+    let mut running: Option<Running> = None;
+    loop {
+        let pass = catch_unwind(AssertUnwindSafe(|| {
+            let ExecutionState {
+                shared, scratch, ..
+            } = &mut *state;
+            let mut clock = None;
+            let tsc = latency_clock();
+            while let Some(n) = scratch.ready.pop() {
+                run_node::<true>(
+                    ctx,
+                    shared,
+                    scratch,
+                    generation,
+                    n,
+                    counts,
+                    &mut running,
+                    &mut clock,
+                    tsc,
+                    Some(&mut *cx),
+                );
             }
-            NodeKind::Module(m) => {
-                counts.modules_run += 1;
-                match &ctx.bodies[m.ix()] {
-                    Body::Sync(body) => {
-                        let timeout = ctx.timeouts[m.ix()];
-                        let timed = ctx.record_latency || timeout.is_some();
-                        let started = match clock {
-                            Some(t) => Some(t),
-                            None => timed.then(|| tsc.raw()),
-                        };
-                        let sig = ctx.plan.module_signature(m);
-                        let inputs =
-                            ModuleInputs::from_slots(&shared.slots, ctx.plan.node_inputs(n), sig);
-                        let mut outputs =
-                            ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
-                        let result = catch_unwind(AssertUnwindSafe(|| body(&inputs, &mut outputs)));
-                        let ended = started.map(|_| tsc.raw());
-                        let elapsed = match (started, ended) {
-                            (Some(s), Some(e)) => {
-                                Some(Duration::from_nanos(tsc.delta_as_nanos(s, e)))
-                            }
-                            _ => None,
-                        };
-                        clock = ended;
-                        if let (true, Some(e)) = (ctx.record_latency, elapsed) {
-                            shared.latency_ns[m.ix()].store(nanos(e), Ordering::Relaxed);
-                        }
-                        let written = outputs.written();
-                        let overran = match (timeout, elapsed) {
-                            (Some(limit), Some(e)) => e > limit,
-                            _ => false,
-                        };
-                        match result {
-                            Ok(Ok(())) if written == sig.outputs.len() && !overran => {
-                                complete(ctx.plan, shared, scratch, generation, n);
-                            }
-                            other => {
-                                let failure = match other {
-                                    Ok(Ok(())) if written < sig.outputs.len() => missing_outputs(
-                                        sig.name.as_str(),
-                                        written,
-                                        sig.outputs.len(),
-                                    ),
-                                    // A sync module cannot be interrupted; one
-                                    // that overran its timeout is timed out
-                                    // afterwards.
-                                    Ok(Ok(())) => NodeFailure::timeout(timeout.unwrap_or_default()),
-                                    Ok(Err(e)) => NodeFailure::error(e),
-                                    Err(panic) => NodeFailure::panic(panic),
-                                };
-                                fail(ctx.plan, shared, scratch, generation, n, failure, counts);
-                            }
-                        }
+        }));
+        match pass {
+            Ok(()) => return,
+            Err(panic) => charge_panic(ctx, state, generation, counts, &mut running, panic),
+        }
+    }
+}
+
+/// Runs every node of a plan without async modules in the table's
+/// topological order: the whole execution in one pass, with no pending
+/// counts and no ready stack (a node's inputs are all written, or it was
+/// skipped, by the time the order reaches it). A failure skips its
+/// dependants as in the dataflow loop, and the order passes over them.
+/// The unwind guard works as in [`run_ready`], resuming after the node
+/// that panicked.
+fn run_in_order(
+    ctx: &ExecCtx<'_>,
+    state: &mut ExecutionState,
+    generation: u32,
+    counts: &mut RunCounts,
+) {
+    let order = ctx.table.order();
+    let mut next = 0;
+    let mut running: Option<Running> = None;
+    loop {
+        let pass = catch_unwind(AssertUnwindSafe(|| {
+            let ExecutionState {
+                shared, scratch, ..
+            } = &mut *state;
+            let mut clock = None;
+            let tsc = latency_clock();
+            while let Some(&n) = order.get(next) {
+                next += 1;
+                run_node::<false>(
+                    ctx,
+                    shared,
+                    scratch,
+                    generation,
+                    n,
+                    counts,
+                    &mut running,
+                    &mut clock,
+                    tsc,
+                    None,
+                );
+            }
+        }));
+        match pass {
+            Ok(()) => return,
+            Err(panic) => charge_panic(ctx, state, generation, counts, &mut running, panic),
+        }
+    }
+}
+
+/// The landing pad of the unwind guards: fails the node whose body
+/// panicked (recording its latency so far). A panic with no body running
+/// is the executor's own bug and is not swallowed.
+#[cold]
+fn charge_panic(
+    ctx: &ExecCtx<'_>,
+    state: &mut ExecutionState,
+    generation: u32,
+    counts: &mut RunCounts,
+    running: &mut Option<Running>,
+    panic: Box<dyn std::any::Any + Send>,
+) {
+    let Some(Running { node, started }) = running.take() else {
+        std::panic::resume_unwind(panic);
+    };
+    let op = ctx.table.op(node);
+    if let (true, Some(s), NodeBody::Typed(_) | NodeBody::Raw(_)) =
+        (ctx.record_latency, started, &op.body)
+    {
+        let ticks = latency_clock().raw().saturating_sub(s);
+        store_mut(
+            &mut state.shared.latency_ns[op.module.ix()],
+            latency_ticks(ticks),
+        );
+    }
+    let failure = NodeFailure::panic(panic);
+    fail(
+        ctx.plan,
+        &state.shared,
+        &mut state.scratch,
+        generation,
+        node,
+        failure,
+        counts,
+    );
+}
+
+/// Runs node `n` if it can start. With `DATAFLOW`, completing it
+/// decrements its fan-out's pending counts and pushes the nodes that
+/// become ready; without, the caller runs nodes in a topological order
+/// and completion only marks the node.
+///
+/// The path touches the state through `&mut` (rule S0): status words,
+/// pending counts and output slots are plain loads and stores, with no
+/// atomic read-modify-write. Failures take the shared-access path
+/// ([`fail`]), which is cold.
+///
+/// `clock` is the last latency-clock reading, if the previous node was a
+/// sync module: consecutive sync modules share the read that ends one and
+/// starts the next, so a module's latency includes the few nanoseconds of
+/// bookkeeping before it, and any other node breaks the chain. The clock is
+/// quanta's (the TSC, calibrated, when it is invariant; the OS clock
+/// otherwise): a read costs a few nanoseconds where `clock_gettime` costs
+/// 20-40 on a virtual machine. Latencies are kept as raw ticks and
+/// converted when read.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn run_node<const DATAFLOW: bool>(
+    ctx: &ExecCtx<'_>,
+    shared: &mut Shared,
+    scratch: &mut Scratch,
+    generation: u32,
+    n: NodeIx,
+    counts: &mut RunCounts,
+    running: &mut Option<Running>,
+    clock: &mut Option<u64>,
+    tsc: &quanta::Clock,
+    cx: Option<&mut Context<'_>>,
+) {
+    // Rule S2: only the node's one start runs it.
+    if !shared.status[n.ix()].start_mut(generation) {
+        return;
+    }
+    let table = ctx.table;
+    let op = table.op(n);
+    match &op.body {
+        NodeBody::Typed(body) => {
+            counts.modules_run += 1;
+            let started = match *clock {
+                Some(t) => Some(t),
+                None => op.timed.then(|| tsc.raw()),
+            };
+            let sig = ctx.plan.module_signature(op.module);
+            let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
+            *running = Some(Running { node: n, started });
+            let result = body(&inputs);
+            *running = None;
+            let ticks = started.map(|s| {
+                let e = tsc.raw();
+                *clock = Some(e);
+                e.wrapping_sub(s)
+            });
+            if let (true, Some(t)) = (ctx.record_latency, ticks) {
+                store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(t));
+            }
+            match result {
+                Ok(value) if !overran(op.timeout, ticks) => {
+                    if op.out != UNBOUND_SLOT {
+                        // Rule S2 made this node the slot's one writer.
+                        let written = shared.slots[op.out.ix()].set_mut(value);
+                        debug_assert!(written.is_ok(), "a slot has one producer");
                     }
-                    Body::Async(body) => {
-                        clock = None;
-                        let sig = ctx.plan.module_signature(m);
-                        let inputs =
-                            ModuleInputs::from_slots(&shared.slots, ctx.plan.node_inputs(n), sig);
-                        let started = Instant::now();
-                        match catch_unwind(AssertUnwindSafe(|| body(&inputs))) {
-                            Ok(future) => scratch.in_flight.push(InFlight {
-                                node: n,
-                                started,
-                                deadline: ctx.timeouts[m.ix()].map(|t| started + t),
-                                future: Exclusive(future),
-                            }),
-                            Err(panic) => {
-                                let failure = Err(NodeFailure::panic(panic));
-                                finish(ctx.plan, shared, scratch, generation, n, failure, counts);
-                            }
-                        }
-                    }
+                    complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
                 }
+                other => {
+                    let failure = match other {
+                        Ok(_) => NodeFailure::timeout(op.timeout.unwrap_or_default()),
+                        Err(e) => NodeFailure::error(e),
+                    };
+                    fail(ctx.plan, shared, scratch, generation, n, failure, counts);
+                }
+            }
+        }
+        NodeBody::Raw(body) => {
+            counts.modules_run += 1;
+            let started = match *clock {
+                Some(t) => Some(t),
+                None => op.timed.then(|| tsc.raw()),
+            };
+            let sig = ctx.plan.module_signature(op.module);
+            let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
+            let mut outputs = ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
+            *running = Some(Running { node: n, started });
+            let result = body(&inputs, &mut outputs);
+            *running = None;
+            let written = outputs.written();
+            let ticks = started.map(|s| {
+                let e = tsc.raw();
+                *clock = Some(e);
+                e.wrapping_sub(s)
+            });
+            if let (true, Some(t)) = (ctx.record_latency, ticks) {
+                store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(t));
+            }
+            match result {
+                Ok(()) if written == sig.outputs.len() && !overran(op.timeout, ticks) => {
+                    complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
+                }
+                other => {
+                    let failure = match other {
+                        Ok(()) if written < sig.outputs.len() => {
+                            missing_outputs(sig.name.as_str(), written, sig.outputs.len())
+                        }
+                        // A sync module cannot be interrupted; one that
+                        // overran its timeout is timed out afterwards.
+                        Ok(()) => NodeFailure::timeout(op.timeout.unwrap_or_default()),
+                        Err(e) => NodeFailure::error(e),
+                    };
+                    fail(ctx.plan, shared, scratch, generation, n, failure, counts);
+                }
+            }
+        }
+        NodeBody::Transform(t) => {
+            *clock = None;
+            *running = Some(Running {
+                node: n,
+                started: None,
+            });
+            let t = *t;
+            let plan = ctx.plan;
+            let row = table.inputs(op);
+            let slots = &shared.slots;
+            let result = plan.transform(t).apply(
+                |i| {
+                    slots[row[i].ix()]
+                        .get()
+                        .expect("rule S5: every input is written before a node is ready")
+                },
+                plan.slot_type(op.out),
+            );
+            *running = None;
+            match result {
+                Ok(value) => {
+                    // Rule S2 made this node the slot's one writer.
+                    let written = shared.slots[op.out.ix()].set_mut(value);
+                    debug_assert!(written.is_ok(), "a slot has one producer");
+                    complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
+                }
+                Err(e) => {
+                    let failure = NodeFailure::error(ModuleError::new(e.0));
+                    fail(plan, shared, scratch, generation, n, failure, counts);
+                }
+            }
+        }
+        NodeBody::Async(body) => {
+            counts.modules_run += 1;
+            *clock = None;
+            let sig = ctx.plan.module_signature(op.module);
+            let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
+            let started = ctx.record_latency.then(|| tsc.raw());
+            *running = Some(Running {
+                node: n,
+                started: None,
+            });
+            let mut future = body(&inputs);
+            *running = None;
+            // Poll at once: a future that is ready now (a cache hit, a
+            // computed value) completes here, with no trip through the
+            // in-flight list and no timer. Its own guard, because an
+            // unwinding poll would drop the future inside the loop's guard.
+            let first = match cx {
+                Some(cx) => catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))),
+                None => Ok(Poll::Pending),
+            };
+            let outcome = match first {
+                Ok(Poll::Pending) => {
+                    let now = Instant::now();
+                    scratch.in_flight.push(InFlight {
+                        node: n,
+                        started: now,
+                        deadline: op.timeout.map(|t| now + t),
+                        future: Exclusive(future),
+                    });
+                    return;
+                }
+                Ok(Poll::Ready(Ok(output))) => Ok(output),
+                Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
+                Err(panic) => Err(NodeFailure::panic(panic)),
+            };
+            // A future that panics in drop must not take the driver down.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+            if let Some(s) = started {
+                let ticks = tsc.raw().wrapping_sub(s);
+                store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(ticks));
+            }
+            match outcome.and_then(|output| write_outputs(ctx, shared, n, op.module, output)) {
+                Ok(()) => {
+                    complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op)
+                }
+                Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
             }
         }
     }
 }
 
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+/// Bit 63 of a latency word: the rest is raw ticks of [`latency_clock`]
+/// (the sync path, which stores ticks and leaves the conversion to the
+/// reader); clear, the rest is nanoseconds.
+const TICKS_FLAG: u64 = 1 << 63;
+
+/// A latency word holding raw clock ticks.
+#[inline]
+pub(crate) fn latency_ticks(ticks: u64) -> u64 {
+    // A tick count never reaches 2^63 (a century of a 3 GHz counter).
+    ticks | TICKS_FLAG
+}
+
+/// A latency word holding nanoseconds.
+pub(crate) fn latency_nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX) & !TICKS_FLAG
+}
+
+/// The duration a latency word holds.
+pub(crate) fn latency_duration(word: u64) -> Duration {
+    if word & TICKS_FLAG != 0 {
+        Duration::from_nanos(latency_clock().delta_as_nanos(0, word & !TICKS_FLAG))
+    } else {
+        Duration::from_nanos(word)
+    }
+}
+
+/// Whether a sync module that took `ticks` of the latency clock overran
+/// `timeout` (converted only when there is a timeout).
+#[inline]
+fn overran(timeout: Option<Duration>, ticks: Option<u64>) -> bool {
+    let Some(limit) = timeout else {
+        return false;
+    };
+    ticks.is_some_and(|t| u128::from(latency_clock().delta_as_nanos(0, t)) > limit.as_nanos())
+}
+
+/// `Running -> Completed` through `&mut` (rule S3, exclusive form); with
+/// `DATAFLOW`, then the fan-out's pending counts (rule S5, exclusive form):
+/// a plain decrement each, and the decrement that reaches zero makes the
+/// consumer ready, once.
+#[inline(always)]
+fn complete_mut<const DATAFLOW: bool>(
+    table: &NodeTable,
+    shared: &mut Shared,
+    ready: &mut Vec<NodeIx>,
+    generation: u32,
+    n: NodeIx,
+    op: &NodeOp,
+) {
+    if !shared.status[n.ix()].complete_mut(generation) || !DATAFLOW {
+        return;
+    }
+    for &c in table.fanout(op) {
+        let pending = &mut shared.pending[c.ix()];
+        let left = load_mut(pending).wrapping_sub(1);
+        store_mut(pending, left);
+        if left == 0 {
+            ready.push(c);
+        }
+    }
 }
 
 #[cold]
@@ -369,40 +675,6 @@ fn missing_outputs(name: &str, written: usize, expected: usize) -> NodeFailure {
     NodeFailure::error(ModuleError::new(format!(
         "module `{name}` wrote {written} of its {expected} outputs; it must write every output"
     )))
-}
-
-fn run_transform(
-    ctx: &ExecCtx<'_>,
-    shared: &Shared,
-    scratch: &mut Scratch,
-    generation: u32,
-    n: NodeIx,
-    t: asterism_compiler::TransformIx,
-    counts: &mut RunCounts,
-) {
-    let plan = ctx.plan;
-    let slot = plan.transform_slot(t);
-    let row = plan.node_inputs(n);
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        plan.transform(t).apply(
-            |i| {
-                shared.slots[row[i].ix()]
-                    .get()
-                    .expect("rule S5: every input is written before a node is ready")
-            },
-            plan.slot_type(slot),
-        )
-    }));
-    let outcome = match result {
-        Ok(Ok(value)) => {
-            // Rule S2 made this the only writer of the slot.
-            let _ = shared.slots[slot.ix()].set(value);
-            Ok(())
-        }
-        Ok(Err(e)) => Err(NodeFailure::error(ModuleError::new(e.0))),
-        Err(panic) => Err(NodeFailure::panic(panic)),
-    };
-    finish(plan, shared, scratch, generation, n, outcome, counts);
 }
 
 /// Ends node `n`'s run: publishes its outputs or records its failure and
@@ -511,7 +783,8 @@ fn poll_in_flight(
         let node = done.node;
         let m = asterism_compiler::ModuleIx(node.0);
         if ctx.record_latency {
-            shared.latency_ns[m.ix()].store(nanos(done.started.elapsed()), Ordering::Relaxed);
+            let latency = latency_nanos(done.started.elapsed());
+            shared.latency_ns[m.ix()].store(latency, Ordering::Relaxed);
         }
         // A future that panics in drop must not take the driver down.
         let _ = catch_unwind(AssertUnwindSafe(move || drop(done)));
@@ -547,4 +820,26 @@ fn write_outputs(
         ));
     }
     Ok(())
+}
+
+#[cfg(all(test, not(asterism_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_words_decode_to_what_was_stored() {
+        let d = Duration::from_micros(1234);
+        assert_eq!(latency_duration(latency_nanos(d)), d);
+        assert_eq!(latency_duration(0), Duration::ZERO);
+        let ticks = 987_654;
+        let word = latency_ticks(ticks);
+        assert_ne!(word, ticks, "a tick word is marked");
+        assert_eq!(
+            latency_duration(word),
+            Duration::from_nanos(latency_clock().delta_as_nanos(0, ticks))
+        );
+        // Nanoseconds past 2^63 saturate below the mark rather than
+        // turning into a tick count.
+        assert_eq!(latency_nanos(Duration::MAX) & TICKS_FLAG, 0);
+    }
 }

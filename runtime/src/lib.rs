@@ -38,6 +38,7 @@ pub mod executor;
 mod loom_models;
 pub mod metrics;
 pub mod module;
+mod node_table;
 pub mod pool;
 pub mod program;
 pub mod reference;

@@ -113,7 +113,7 @@ impl<'a> ModuleInputs<'a> {
 
     /// Parameter `i`'s value, or an error naming the parameter if there is
     /// no such parameter.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, i: usize) -> Result<&'a CValue, ModuleError> {
         let found = match self.source {
             // The protocol fills every input slot before a node starts; an
@@ -275,15 +275,43 @@ impl<'a> ModuleOutputs<'a> {
     }
 }
 
-type SyncBody =
+pub(crate) type SyncBody =
     dyn Fn(&ModuleInputs<'_>, &mut ModuleOutputs<'_>) -> Result<(), ModuleError> + Send + Sync;
-type AsyncBody =
+pub(crate) type AsyncBody =
     dyn Fn(&ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>> + Send + Sync;
+
+/// A typed sync function with one output: it returns the value and the
+/// executor stores it, so the body never touches a slot.
+pub(crate) type TypedBody = dyn Fn(&ModuleInputs<'_>) -> Result<CValue, ModuleError> + Send + Sync;
 
 #[derive(Clone)]
 pub(crate) enum Body {
+    /// From [`Module::sync`]: one output, of the type the function's
+    /// signature promises (the executor stores it without a type check).
+    Typed(Arc<TypedBody>),
+    /// From [`Module::raw_sync`]: writes its outputs through
+    /// [`ModuleOutputs`], which checks each one's type.
     Sync(Arc<SyncBody>),
     Async(Arc<AsyncBody>),
+}
+
+impl Body {
+    /// Runs a sync body (typed or raw) writing through `outputs`, for
+    /// executors that collect outputs rather than write slots (the
+    /// reference executor). An async body is an error: call it instead.
+    pub(crate) fn call_sync(
+        &self,
+        inputs: &ModuleInputs<'_>,
+        outputs: &mut ModuleOutputs<'_>,
+    ) -> Result<(), ModuleError> {
+        match self {
+            Body::Typed(body) => body(inputs).and_then(|v| outputs.set_typed(0, v)),
+            Body::Sync(body) => body(inputs, outputs),
+            Body::Async(_) => Err(ModuleError::new(
+                "an async module body was called as a sync one (an executor bug)",
+            )),
+        }
+    }
 }
 
 /// A module implementation: a signature and a body.
@@ -338,12 +366,7 @@ impl Module {
         let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
         Module {
             signature,
-            body: Body::Sync(Arc::new(
-                move |inputs: &ModuleInputs<'_>, outputs: &mut ModuleOutputs<'_>| {
-                    let value = f.call(inputs)?;
-                    outputs.set_typed(0, value)
-                },
-            )),
+            body: Body::Typed(Arc::new(move |inputs: &ModuleInputs<'_>| f.call(inputs))),
         }
     }
 

@@ -19,6 +19,7 @@ use crate::error::{BindError, BindErrors, InputError, RunError};
 use crate::executor::{self, ExecCtx, RunCounts, RunOptions};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::module::Body;
+use crate::node_table::NodeTable;
 use crate::pool::{StateGuard, StatePool};
 use crate::registry::Registry;
 use crate::result::{Abort, ExecutionResult};
@@ -41,6 +42,8 @@ pub(crate) struct ProgramInner {
     pub(crate) bodies: Vec<Body>,
     /// Indexed by ModuleIx: the timeout in effect.
     pub(crate) timeouts: Vec<Option<Duration>>,
+    /// The executor's per-node table (bodies, rows, timeouts).
+    pub(crate) table: NodeTable,
     pub(crate) pool: StatePool,
     pub(crate) metrics: Metrics,
     pub(crate) config: RuntimeConfig,
@@ -51,8 +54,7 @@ impl ProgramInner {
     pub(crate) fn ctx(&self) -> ExecCtx<'_> {
         ExecCtx {
             plan: &self.plan,
-            bodies: &self.bodies,
-            timeouts: &self.timeouts,
+            table: &self.table,
             record_latency: self.config.modules.record_latency,
         }
     }
@@ -122,6 +124,7 @@ impl Program {
             // Calibrate the latency clock now, not in the first execution.
             let _ = executor::latency_clock();
         }
+        let table = NodeTable::build(&plan, &bodies, &timeouts, config.modules.record_latency);
         let pool = StatePool::new(config.pool_capacity());
         pool.prewarm(&plan, config.state.initial_capacity);
         Ok(Program {
@@ -129,6 +132,7 @@ impl Program {
                 plan,
                 bodies,
                 timeouts,
+                table,
                 pool,
                 metrics: Metrics::default(),
                 config: config.clone(),
@@ -229,7 +233,6 @@ impl Program {
             Metrics::add(&inner.metrics.executions_rejected, 1);
             return Err(RunError::inputs(errors));
         }
-        executor::seed(&inner.plan, guard.state_mut());
         let mut counts = RunCounts::default();
         let ctx = inner.ctx();
         let abort = executor::drive(&ctx, guard.state_mut(), options, &mut counts).await;
@@ -348,7 +351,7 @@ where
     I: IntoIterator<Item = (InputIx, CValue)>,
 {
     let mut errors = earlier;
-    let slots = &state.shared.slots;
+    let slots = &mut state.shared.slots;
     for (ix, value) in inputs {
         let Some(decl) = plan.inputs().get(ix.ix()) else {
             errors.push(InputError::Unexpected {
@@ -365,7 +368,7 @@ where
             });
             continue;
         }
-        if slots[decl.slot.ix()].set(value).is_err() {
+        if slots[decl.slot.ix()].set_mut(value).is_err() {
             errors.push(InputError::Duplicate {
                 name: decl.name.clone(),
             });

@@ -164,9 +164,11 @@ where
                 let mut outs: Vec<Option<CValue>> = vec![None; sig.outputs.len()];
                 let clock = std::time::Instant::now();
                 let outcome: Result<(), NodeFailure> = match &inner.bodies[m.ix()] {
-                    Body::Sync(body) => {
+                    body @ (Body::Typed(_) | Body::Sync(_)) => {
                         let mut outputs = ModuleOutputs::collect(&mut outs, sig);
-                        let r = catch_unwind(AssertUnwindSafe(|| body(&inputs, &mut outputs)));
+                        let r = catch_unwind(AssertUnwindSafe(|| {
+                            body.call_sync(&inputs, &mut outputs)
+                        }));
                         match r {
                             Ok(Ok(())) => match timeout {
                                 Some(limit) if clock.elapsed() > limit => {
@@ -362,10 +364,8 @@ fn copy_into_state(plan: &Plan, st: &RefState, state: &mut ExecutionState, recor
             }
         };
         if let (true, Some(l), NodeKind::Module(m)) = (record_latency, latency, plan.node_kind(n)) {
-            state.shared.latency_ns[m.ix()].store(
-                u64::try_from(l.as_nanos()).unwrap_or(u64::MAX),
-                Ordering::Relaxed,
-            );
+            let word = crate::executor::latency_nanos(l);
+            state.shared.latency_ns[m.ix()].store(word, Ordering::Relaxed);
         }
     }
 }

@@ -204,7 +204,7 @@ impl<'p> ExecutionResult<'p> {
         }
         let phase = self.phase(self.plan().module_node(m));
         matches!(phase, Phase::Completed | Phase::Failed | Phase::TimedOut).then(|| {
-            Duration::from_nanos(
+            crate::executor::latency_duration(
                 self.guard.state().shared.latency_ns[m.ix()].load(Ordering::Relaxed),
             )
         })

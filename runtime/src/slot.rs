@@ -24,12 +24,13 @@
 //! - **W2.** Readers touch the value only after loading `FULL` with Acquire,
 //!   which happens after the writer's Release store, so the write is
 //!   visible and finished; nothing writes the value while it is `FULL`.
-//! - **W3.** `take` holds `&mut self`: no reader or writer exists.
+//! - **W3.** `take` and `set_mut` hold `&mut self`: no reader or writer
+//!   exists, so they use plain loads and stores (no read-modify-write).
 //!
 //! The value is `Some` exactly when the state is `FULL` (or `WRITING`, only
 //! inside `set`), so dropping the slot drops a value it holds.
 
-use crate::sync::{store_mut, AtomicU8, Ordering, UnsafeCell};
+use crate::sync::{load_mut, store_mut, AtomicU8, Ordering, UnsafeCell};
 
 const EMPTY: u8 = 0;
 const WRITING: u8 = 1;
@@ -92,6 +93,19 @@ impl<T> Slot<T> {
     }
 
     /// Empties the slot, returning the value it held.
+    /// Writes an empty slot through `&mut` (W3): the executor's path, with
+    /// no atomic read-modify-write. Refused, handing the value back, when
+    /// the slot is already written.
+    #[inline]
+    pub(crate) fn set_mut(&mut self, value: T) -> Result<(), T> {
+        if load_mut(&mut self.state) != EMPTY {
+            return Err(value);
+        }
+        *self.value.get_mut() = Some(value);
+        store_mut(&mut self.state, FULL);
+        Ok(())
+    }
+
     #[inline]
     pub(crate) fn take(&mut self) -> Option<T> {
         store_mut(&mut self.state, EMPTY);
@@ -115,6 +129,11 @@ mod tests {
         assert_eq!(s.get(), None);
         assert_eq!(s.set(3), Ok(()));
         assert_eq!(s.get(), Some(&3));
+        assert_eq!(s.set_mut(4), Err(4), "set_mut refuses a written slot");
+        assert_eq!(s.take(), Some(3));
+        assert_eq!(s.set_mut(5), Ok(()));
+        assert_eq!(s.get(), Some(&5));
+        assert_eq!(s.set(6), Err(6), "set refuses a slot set_mut wrote");
     }
 
     #[test]

@@ -75,7 +75,8 @@ pub(crate) struct Shared {
     pub(crate) slots: Box<[Slot<CValue>]>,
     /// Indexed by NodeIx.
     pub(crate) pending: Box<[AtomicU32]>,
-    /// Indexed by ModuleIx; nanoseconds.
+    /// Indexed by ModuleIx; latency words: raw clock ticks or nanoseconds
+    /// (`executor::latency_duration` reads them).
     pub(crate) latency_ns: Box<[AtomicU64]>,
     /// Indexed by NodeIx (rule S8).
     pub(crate) failures: Box<[AtomicRefCell<Option<NodeFailure>>]>,
@@ -93,6 +94,10 @@ pub(crate) struct Scratch {
     /// Whether any failure detail was written (reset skips clearing them
     /// otherwise).
     pub(crate) dirty_failures: bool,
+    /// Whether the run counted down pending counts (the dataflow loop does;
+    /// the in-order pass of a plan without async modules does not, and
+    /// reset skips restoring them).
+    pub(crate) pending_dirty: bool,
 }
 
 impl Scratch {
@@ -103,6 +108,7 @@ impl Scratch {
             stack: Vec::with_capacity(plan.node_count()),
             in_flight: Vec::with_capacity(plan.module_count()),
             dirty_failures: false,
+            pending_dirty: false,
         }
     }
 }
@@ -216,8 +222,11 @@ impl ExecutionState {
         for cell in self.shared.status.iter_mut() {
             cell.reset(generation);
         }
-        for (p, &initial) in self.shared.pending.iter_mut().zip(plan.initial_pending()) {
-            store_mut(p, initial);
+        if self.scratch.pending_dirty {
+            for (p, &initial) in self.shared.pending.iter_mut().zip(plan.initial_pending()) {
+                store_mut(p, initial);
+            }
+            self.scratch.pending_dirty = false;
         }
         for slot in self.shared.slots.iter_mut() {
             if let Some(value) = slot.take() {

@@ -25,6 +25,7 @@ use crate::sync::{AtomicU64, Ordering};
 const PHASE_BITS: u32 = 8;
 const AUX_BITS: u32 = 32;
 const GEN_SHIFT: u32 = PHASE_BITS + AUX_BITS;
+const PHASE_MASK: u64 = (1 << PHASE_BITS) - 1;
 /// Generations wrap at 2^24.
 pub(crate) const GENERATION_MASK: u32 = (1 << 24) - 1;
 
@@ -210,6 +211,36 @@ impl StatusCell {
         self.transition(generation, |p| !p.is_terminal(), Phase::Cancelled, 0)
     }
 
+    /// `Waiting -> Running` through `&mut` (rule S2 with exclusive access:
+    /// the driver holds the state, so a plain load and store suffice).
+    /// Returns whether the node started.
+    #[inline]
+    pub(crate) fn start_mut(&mut self, generation: u32) -> bool {
+        let word = crate::sync::load_mut(&mut self.0);
+        debug_assert_eq!(
+            StatusSnapshot(word).generation(),
+            generation & GENERATION_MASK
+        );
+        if word & PHASE_MASK != Phase::Waiting as u64 {
+            return false;
+        }
+        let running = StatusSnapshot::pack(generation, Phase::Running, 0).0;
+        crate::sync::store_mut(&mut self.0, running);
+        true
+    }
+
+    /// `Running -> Completed` through `&mut` (rule S3 with exclusive
+    /// access). Returns whether the node was running.
+    #[inline]
+    pub(crate) fn complete_mut(&mut self, generation: u32) -> bool {
+        if crate::sync::load_mut(&mut self.0) & PHASE_MASK != Phase::Running as u64 {
+            return false;
+        }
+        let done = StatusSnapshot::pack(generation, Phase::Completed, 0).0;
+        crate::sync::store_mut(&mut self.0, done);
+        true
+    }
+
     /// Back to `Waiting` in a new generation; `&mut` proves no one else
     /// holds the cell (rule S7).
     pub(crate) fn reset(&mut self, generation: u32) {
@@ -248,6 +279,21 @@ mod tests {
         assert_eq!(c.load().generation(), 2);
         assert_eq!(c.start(1), Transition::Stale);
         assert_eq!(c.start(2), Transition::Done);
+    }
+
+    #[test]
+    fn exclusive_transitions_follow_the_same_graph() {
+        let mut c = StatusCell::new(3);
+        assert!(!c.complete_mut(3), "a waiting node cannot complete");
+        assert!(c.start_mut(3));
+        assert!(!c.start_mut(3), "a running node cannot start again");
+        assert!(c.complete_mut(3));
+        assert!(!c.complete_mut(3));
+        assert_eq!(c.load().phase(), Phase::Completed);
+        assert_eq!(c.load().generation(), 3);
+        let mut skipped = StatusCell::new(3);
+        assert_eq!(skipped.skip(3, NodeIx(0)), Transition::Done);
+        assert!(!skipped.start_mut(3), "a skipped node never starts");
     }
 
     #[test]

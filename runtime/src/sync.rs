@@ -76,9 +76,17 @@ pub(crate) fn store_mut<A: StoreMut>(atomic: &mut A, value: A::Value) {
 }
 
 /// Atomics that can be overwritten through exclusive access.
+/// Reads an atomic through `&mut`: a plain load, because `&mut` proves no
+/// other thread can reach it (loom: a relaxed load, so models still see it).
+#[inline]
+pub(crate) fn load_mut<A: StoreMut>(atomic: &mut A) -> A::Value {
+    atomic.load_mut()
+}
+
 pub(crate) trait StoreMut {
     type Value;
     fn store_mut(&mut self, value: Self::Value);
+    fn load_mut(&mut self) -> Self::Value;
 }
 
 macro_rules! store_mut_impl {
@@ -94,6 +102,17 @@ macro_rules! store_mut_impl {
                 #[cfg(asterism_loom)]
                 {
                     self.store(value, Ordering::Relaxed);
+                }
+            }
+            #[inline]
+            fn load_mut(&mut self) -> $value {
+                #[cfg(not(asterism_loom))]
+                {
+                    *self.get_mut()
+                }
+                #[cfg(asterism_loom)]
+                {
+                    self.load(Ordering::Relaxed)
                 }
             }
         }

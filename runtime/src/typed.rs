@@ -152,7 +152,7 @@ pub trait AsyncFn<Args, const N: usize>: Send + Sync + 'static {
     fn call(&self, inputs: &ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>>;
 }
 
-#[inline]
+#[inline(always)]
 fn arg<T: FromValue>(inputs: &ModuleInputs<'_>, i: usize) -> Result<T, ModuleError> {
     let v = inputs.get(i)?;
     T::from_value(v).ok_or_else(|| {

@@ -1022,3 +1022,72 @@ fn binding_against_a_changed_signature_is_refused() {
         other => panic!("expected SignatureChanged, got {other}"),
     }
 }
+
+// ---------------------------------------------------------------------------
+// Latency
+// ---------------------------------------------------------------------------
+
+/// The body sleeps at least this long, so a recorded latency can be checked
+/// from below (the sleep is the workload measured, not synchronisation).
+const NAP: std::time::Duration = std::time::Duration::from_millis(3);
+
+#[test]
+fn a_sync_modules_latency_covers_its_body_and_is_absent_when_off() {
+    let napper = Module::sync("t.nap", ["x"], "out", |x: i64| {
+        std::thread::sleep(NAP);
+        x + 1
+    });
+    let m0 = asterism_compiler::ModuleIx(0);
+    let program = program_for(&napper, &RuntimeConfig::default());
+    let r = program
+        .run_sync(inputs(&program, &[("x", int(1))]))
+        .expect("valid inputs");
+    let latency = r.module_latency(m0).expect("recorded by default");
+    assert!(
+        latency >= NAP,
+        "{latency:?} is shorter than the body's {NAP:?}"
+    );
+    assert!(r.total_latency() >= latency);
+    drop(r);
+
+    let quiet = program_for(&napper, &RuntimeConfig::default().without_latency());
+    let r = quiet
+        .run_sync(inputs(&quiet, &[("x", int(1))]))
+        .expect("valid inputs");
+    assert_eq!(r.module_latency(m0), None);
+}
+
+#[test]
+fn a_failed_modules_latency_is_recorded_too() {
+    let fragile = Module::sync("t.nap-then-panic", ["x"], "out", |_: i64| -> i64 {
+        std::thread::sleep(NAP);
+        panic!("after a nap")
+    });
+    let program = program_for(&fragile, &RuntimeConfig::default());
+    let r = program
+        .run_sync(inputs(&program, &[("x", int(1))]))
+        .expect("valid inputs");
+    assert!(!r.is_success());
+    let latency = r
+        .module_latency(asterism_compiler::ModuleIx(0))
+        .expect("a failed module ran, so it has a latency");
+    assert!(latency >= NAP, "{latency:?}");
+}
+
+#[tokio::test]
+async fn an_async_modules_latency_covers_a_future_ready_at_once() {
+    let napper = Module::asynchronous("t.async-nap", ["x"], "out", |x: i64| async move {
+        std::thread::sleep(NAP);
+        x * 2
+    });
+    let program = program_for(&napper, &RuntimeConfig::default());
+    let r = program
+        .run(inputs(&program, &[("x", int(4))]))
+        .await
+        .expect("valid inputs");
+    assert_eq!(outcome(&r), Ok(int(8)));
+    let latency = r
+        .module_latency(asterism_compiler::ModuleIx(0))
+        .expect("recorded");
+    assert!(latency >= NAP, "{latency:?}");
+}

@@ -1,0 +1,227 @@
+//! The executor's node table: per node, in one record, everything the run
+//! loop needs to run it and to publish what it wrote.
+//!
+//! The plan answers the same questions through several arrays (the node's
+//! kind from its index, its input row and output row in two CSR tables, the
+//! consumers of each output slot in a third, the body and the timeout in two
+//! more). Asked once per node per run, those lookups cost more than the
+//! trivial modules they serve, so [`NodeTable::build`] answers them once, at
+//! bind time:
+//!
+//! - the body, already matched: typed sync, raw sync, async, or transform;
+//! - whether the clock is read around the body (latency recorded or a
+//!   timeout to check);
+//! - the input row, and for a typed module its one output slot;
+//! - the **fan-out**: the consumers of all the node's bound outputs, in
+//!   one row, so that completing a node is one loop of pending decrements;
+//! - for a plan without async modules, a topological order to run it in
+//!   one pass, with no pending counts at all.
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::Duration;
+
+use asterism_compiler::{ModuleIx, NodeIx, NodeKind, Plan, SlotIx, TransformIx, UNBOUND_SLOT};
+
+use crate::module::{AsyncBody, Body, SyncBody, TypedBody};
+
+/// What running a node means.
+pub(crate) enum NodeBody {
+    /// A typed sync module: one output, returned by value.
+    Typed(Arc<TypedBody>),
+    /// A raw sync module, writing through `ModuleOutputs`.
+    Raw(Arc<SyncBody>),
+    /// An async module.
+    Async(Arc<AsyncBody>),
+    /// An inline transform.
+    Transform(TransformIx),
+}
+
+/// One node's record.
+pub(crate) struct NodeOp {
+    pub(crate) body: NodeBody,
+    /// The module (for a transform, unused).
+    pub(crate) module: ModuleIx,
+    /// Read the clock around a sync body.
+    pub(crate) timed: bool,
+    /// The timeout to check after a sync body, or to arm for an async one.
+    pub(crate) timeout: Option<Duration>,
+    /// A typed module's or a transform's output slot (`UNBOUND_SLOT` when
+    /// nothing reads a typed module's output).
+    pub(crate) out: SlotIx,
+    inputs: (u32, u32),
+    fanout: (u32, u32),
+}
+
+/// Every node's record, indexed by `NodeIx`, and the rows they point into.
+pub(crate) struct NodeTable {
+    ops: Box<[NodeOp]>,
+    /// Every node in a topological order (the plan's).
+    order: Box<[NodeIx]>,
+    /// No async module: run in `order`, in one pass.
+    in_order: bool,
+    inputs: Box<[SlotIx]>,
+    fanout: Box<[NodeIx]>,
+}
+
+fn span(range: Range<usize>) -> (u32, u32) {
+    let as_u32 = |x: usize| u32::try_from(x).expect("a plan has fewer than 2^32 edges");
+    (as_u32(range.start), as_u32(range.end))
+}
+
+impl NodeTable {
+    /// The table of `plan` with module `m`'s body `bodies[m]` and timeout
+    /// `timeouts[m]`.
+    pub(crate) fn build(
+        plan: &Plan,
+        bodies: &[Body],
+        timeouts: &[Option<Duration>],
+        record_latency: bool,
+    ) -> NodeTable {
+        let mut ops = Vec::with_capacity(plan.node_count());
+        let mut inputs = Vec::new();
+        let mut fanout = Vec::new();
+        for n in (0..plan.node_count() as u32).map(NodeIx) {
+            let start = inputs.len();
+            inputs.extend_from_slice(plan.node_inputs(n));
+            let inputs_span = span(start..inputs.len());
+            let start = fanout.len();
+            for &s in plan.node_outputs(n) {
+                if s != UNBOUND_SLOT {
+                    fanout.extend_from_slice(plan.slot_consumers(s));
+                }
+            }
+            let fanout_span = span(start..fanout.len());
+            let op = match plan.node_kind(n) {
+                NodeKind::Module(m) => {
+                    let timeout = timeouts[m.ix()];
+                    let body = match &bodies[m.ix()] {
+                        Body::Typed(b) => NodeBody::Typed(b.clone()),
+                        Body::Sync(b) => NodeBody::Raw(b.clone()),
+                        Body::Async(b) => NodeBody::Async(b.clone()),
+                    };
+                    NodeOp {
+                        body,
+                        module: m,
+                        timed: record_latency || timeout.is_some(),
+                        timeout,
+                        out: plan
+                            .node_outputs(n)
+                            .first()
+                            .copied()
+                            .unwrap_or(UNBOUND_SLOT),
+                        inputs: inputs_span,
+                        fanout: fanout_span,
+                    }
+                }
+                NodeKind::Transform(t) => NodeOp {
+                    body: NodeBody::Transform(t),
+                    module: ModuleIx(0),
+                    timed: false,
+                    timeout: None,
+                    out: plan.transform_slot(t),
+                    inputs: inputs_span,
+                    fanout: fanout_span,
+                },
+            };
+            ops.push(op);
+        }
+        let in_order = !bodies.iter().any(|b| matches!(b, Body::Async(_)));
+        NodeTable {
+            ops: ops.into_boxed_slice(),
+            order: plan.topo_order().into(),
+            in_order,
+            inputs: inputs.into_boxed_slice(),
+            fanout: fanout.into_boxed_slice(),
+        }
+    }
+
+    /// Every node in a topological order.
+    #[inline]
+    pub(crate) fn order(&self) -> &[NodeIx] {
+        &self.order
+    }
+
+    /// Whether the plan has no async module, so that one pass in
+    /// [`NodeTable::order`] runs it.
+    #[inline]
+    pub(crate) fn in_order(&self) -> bool {
+        self.in_order
+    }
+
+    /// Node `n`'s record.
+    #[inline]
+    pub(crate) fn op(&self, n: NodeIx) -> &NodeOp {
+        &self.ops[n.ix()]
+    }
+
+    /// A node's input slots, in parameter order.
+    #[inline]
+    pub(crate) fn inputs(&self, op: &NodeOp) -> &[SlotIx] {
+        &self.inputs[op.inputs.0 as usize..op.inputs.1 as usize]
+    }
+
+    /// The nodes reading a node's outputs, once per input they read.
+    #[inline]
+    pub(crate) fn fanout(&self, op: &NodeOp) -> &[NodeIx] {
+        &self.fanout[op.fanout.0 as usize..op.fanout.1 as usize]
+    }
+}
+
+#[cfg(all(test, not(asterism_loom)))]
+mod tests {
+    use super::*;
+    use asterism_compiler::{compile, CType, DagBuilder, Signatures};
+
+    use crate::module::Module;
+
+    #[test]
+    fn rows_match_the_plan() {
+        // x -> twice -> (a); add(a, x) -> (o); twice(a) -> (b): `a` feeds two
+        // modules.
+        let twice = Module::sync("twice", ["v"], "out", |v: i64| v * 2);
+        let add = Module::sync("add", ["l", "r"], "out", |l: i64, r: i64| l + r);
+        let sigs: Signatures = [twice.signature().clone(), add.signature().clone()]
+            .into_iter()
+            .collect();
+        let mut b = DagBuilder::seeded("t", 1);
+        let x = b.input("x", CType::Int);
+        let m1 = b.module("twice");
+        b.bind(x, m1, "v");
+        let a = b.produce(m1, "out", "a", CType::Int);
+        let m2 = b.module("add");
+        b.bind(a, m2, "l");
+        b.bind(x, m2, "r");
+        let out = b.produce(m2, "out", "o", CType::Int);
+        b.output("o", out);
+        let m3 = b.module("twice");
+        b.bind(a, m3, "v");
+        let unread = b.produce(m3, "out", "b", CType::Int);
+        b.output("b", unread);
+        let plan = compile(&b.build(), &sigs).expect("valid");
+        let bodies: Vec<Body> = (0..plan.module_count() as u32)
+            .map(|m| match plan.module_signature(ModuleIx(m)).name.as_str() {
+                "twice" => twice.body.clone(),
+                _ => add.body.clone(),
+            })
+            .collect();
+        let table = NodeTable::build(&plan, &bodies, &[None; 3], true);
+        for n in (0..plan.node_count() as u32).map(NodeIx) {
+            let op = table.op(n);
+            assert_eq!(table.inputs(op), plan.node_inputs(n));
+            let want: Vec<NodeIx> = plan
+                .node_outputs(n)
+                .iter()
+                .filter(|&&s| s != UNBOUND_SLOT)
+                .flat_map(|&s| plan.slot_consumers(s).iter().copied())
+                .collect();
+            assert_eq!(table.fanout(op), want.as_slice());
+            assert!(op.timed);
+            assert!(matches!(op.body, NodeBody::Typed(_)));
+        }
+        let widest = (0..plan.node_count() as u32)
+            .map(|n| table.fanout(table.op(NodeIx(n))).len())
+            .max();
+        assert_eq!(widest, Some(2), "`a` feeds two modules");
+    }
+}
