@@ -132,7 +132,6 @@ pub(crate) struct RunCounts {
 /// pushes the plan's sources: the start of a run.
 fn seed(plan: &Plan, state: &mut ExecutionState) {
     let (shared, scratch) = (&state.shared, &mut state.scratch);
-    scratch.pending_dirty = true;
     for decl in plan.inputs() {
         publish_slot(plan, shared, scratch, decl.slot);
     }

@@ -9,7 +9,7 @@
 //! | `status` | `NodeIx` | [`StatusCell`]: generation, phase, failed upstream |
 //! | `slots` | `SlotIx` | write-once `OnceLock<CValue>` data slot |
 //! | `pending` | `NodeIx` | inputs not yet written |
-//! | `latency_ns` | `ModuleIx` | the module's run time in nanoseconds |
+//! | `latency_ns` | `ModuleIx` | the module's run time: raw clock ticks or nanoseconds |
 //! | `failures` | `NodeIx` | why a failed or timed-out node failed |
 //!
 //! plus driver-only scratch (the ready stack, the skip stack and the
@@ -20,6 +20,15 @@
 //! The *runner* of a node is whoever wins its `Waiting -> Running`
 //! transition. The *driver* is the task that owns the state during a run.
 //!
+//! - **S0 (exclusive driver).** The driver holds the state by `&mut` for
+//!   the whole run (`executor::drive` takes `&mut ExecutionState`), so the
+//!   borrow checker proves no other thread can touch it. The driver's hot
+//!   path therefore uses the exclusive forms of the operations below
+//!   (`StatusCell::start_mut` / `complete_mut`, `Slot::set_mut`, pending
+//!   counts through `get_mut`): the same transitions, checked the same way,
+//!   as plain loads and stores. The shared forms (compare-and-swap,
+//!   `fetch_sub`) serve the cold paths and any holder of `&Shared`, and are
+//!   what the loom models check; rules S2-S8 hold for both forms.
 //! - **S1 (fixed shape).** Every array is sized from the plan when the state
 //!   is built and never resized; indices from the plan are always in range.
 //! - **S2 (one runner).** A node starts only when its pending count is zero
@@ -94,10 +103,6 @@ pub(crate) struct Scratch {
     /// Whether any failure detail was written (reset skips clearing them
     /// otherwise).
     pub(crate) dirty_failures: bool,
-    /// Whether the run counted down pending counts (the dataflow loop does;
-    /// the in-order pass of a plan without async modules does not, and
-    /// reset skips restoring them).
-    pub(crate) pending_dirty: bool,
 }
 
 impl Scratch {
@@ -108,7 +113,6 @@ impl Scratch {
             stack: Vec::with_capacity(plan.node_count()),
             in_flight: Vec::with_capacity(plan.module_count()),
             dirty_failures: false,
-            pending_dirty: false,
         }
     }
 }
@@ -222,11 +226,8 @@ impl ExecutionState {
         for cell in self.shared.status.iter_mut() {
             cell.reset(generation);
         }
-        if self.scratch.pending_dirty {
-            for (p, &initial) in self.shared.pending.iter_mut().zip(plan.initial_pending()) {
-                store_mut(p, initial);
-            }
-            self.scratch.pending_dirty = false;
+        for (p, &initial) in self.shared.pending.iter_mut().zip(plan.initial_pending()) {
+            store_mut(p, initial);
         }
         for slot in self.shared.slots.iter_mut() {
             if let Some(value) = slot.take() {

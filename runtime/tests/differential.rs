@@ -114,6 +114,17 @@ fn split(a: i64) -> (CValue, CValue) {
 }
 
 impl Kind {
+    /// The sync kind that fails the same way (itself if already sync).
+    fn sync_twin(self) -> Kind {
+        match self {
+            Kind::AsyncAdd => Kind::Add2,
+            Kind::AsyncFail => Kind::FailIf,
+            Kind::AsyncPanic => Kind::PanicIf,
+            Kind::AsyncSplit => Kind::Split,
+            sync => sync,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Kind::Add2 => "t.add2",
@@ -519,15 +530,25 @@ fn case() -> impl Strategy<Value = Case> {
         params(),
         prop::collection::vec(step(), 1..=30),
         prop::bool::weighted(0.4),
+        prop::bool::weighted(0.4),
     )
         .prop_map(
-            |(seed, inputs, alt_inputs, params, steps, multi_thread)| Case {
-                seed,
-                inputs,
-                alt_inputs,
-                params,
-                steps,
-                multi_thread,
+            |(seed, inputs, alt_inputs, params, mut steps, multi_thread, sync_only)| {
+                if sync_only {
+                    // No async module: the executor's in-order pass, not
+                    // the dataflow loop, runs these.
+                    for step in &mut steps {
+                        step.kind = step.kind.sync_twin();
+                    }
+                }
+                Case {
+                    seed,
+                    inputs,
+                    alt_inputs,
+                    params,
+                    steps,
+                    multi_thread,
+                }
             },
         )
 }
