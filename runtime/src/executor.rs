@@ -45,7 +45,9 @@ use asterism_compiler::{NodeIx, Plan, UNBOUND_SLOT};
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
-use crate::module::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
+use crate::module::{
+    AsyncBody, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, SyncBody,
+};
 use crate::node_table::{NodeBody, NodeOp, NodeTable};
 use crate::result::{Abort, FailureKind, NodeFailure};
 use crate::state::{ExecutionState, Scratch, Shared};
@@ -164,9 +166,7 @@ pub(crate) async fn drive(
     if ctx.table.in_order() {
         // No async module: nothing to wait for, so nothing a deadline or a
         // cancellation could interrupt; the run is one pass.
-        run_in_order(ctx, state, state.generation(), counts);
-        debug_assert!(state.scratch.in_flight.is_empty());
-        clear_failed_outputs(ctx.plan, state);
+        run_sync(ctx, state, counts);
         return None;
     }
     seed(ctx.plan, state);
@@ -188,6 +188,14 @@ pub(crate) async fn drive(
     .await;
     clear_failed_outputs(ctx.plan, state);
     abort
+}
+
+/// Runs a plan without async modules to its end, on the calling thread.
+pub(crate) fn run_sync(ctx: &ExecCtx<'_>, state: &mut ExecutionState, counts: &mut RunCounts) {
+    debug_assert!(ctx.table.in_order());
+    run_in_order(ctx, state, state.generation(), counts);
+    debug_assert!(state.scratch.in_flight.is_empty());
+    clear_failed_outputs(ctx.plan, state);
 }
 
 /// Empties the output slots of modules that failed or timed out. A sync
@@ -485,125 +493,183 @@ fn run_node<const DATAFLOW: bool>(
                 }
             }
         }
-        NodeBody::Raw(body) => {
-            counts.modules_run += 1;
-            let started = match *clock {
-                Some(t) => Some(t),
-                None => op.timed.then(|| tsc.raw()),
-            };
-            let sig = ctx.plan.module_signature(op.module);
-            let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
-            let mut outputs = ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
-            *running = Some(Running { node: n, started });
-            let result = body(&inputs, &mut outputs);
-            *running = None;
-            let written = outputs.written();
-            let ticks = started.map(|s| {
-                let e = tsc.raw();
-                *clock = Some(e);
-                e.wrapping_sub(s)
-            });
-            if let (true, Some(t)) = (ctx.record_latency, ticks) {
-                store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(t));
-            }
-            match result {
-                Ok(()) if written == sig.outputs.len() && !overran(op.timeout, ticks) => {
-                    complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
-                }
-                other => {
-                    let failure = match other {
-                        Ok(()) if written < sig.outputs.len() => {
-                            missing_outputs(sig.name.as_str(), written, sig.outputs.len())
-                        }
-                        // A sync module cannot be interrupted; one that
-                        // overran its timeout is timed out afterwards.
-                        Ok(()) => NodeFailure::timeout(op.timeout.unwrap_or_default()),
-                        Err(e) => NodeFailure::error(e),
-                    };
-                    fail(ctx.plan, shared, scratch, generation, n, failure, counts);
-                }
-            }
-        }
+        NodeBody::Raw(body) => run_raw::<DATAFLOW>(
+            ctx, shared, scratch, generation, n, op, &**body, counts, running, clock, tsc,
+        ),
         NodeBody::Transform(t) => {
             *clock = None;
-            *running = Some(Running {
-                node: n,
-                started: None,
-            });
-            let t = *t;
-            let plan = ctx.plan;
-            let row = table.inputs(op);
-            let slots = &shared.slots;
-            let result = plan.transform(t).apply(
-                |i| {
-                    slots[row[i].ix()]
-                        .get()
-                        .expect("rule S5: every input is written before a node is ready")
-                },
-                plan.slot_type(op.out),
-            );
-            *running = None;
-            match result {
-                Ok(value) => {
-                    // Rule S2 made this node the slot's one writer.
-                    let written = shared.slots[op.out.ix()].set_mut(value);
-                    debug_assert!(written.is_ok(), "a slot has one producer");
-                    complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
-                }
-                Err(e) => {
-                    let failure = NodeFailure::error(ModuleError::new(e.0));
-                    fail(plan, shared, scratch, generation, n, failure, counts);
-                }
-            }
+            run_transform::<DATAFLOW>(ctx, shared, scratch, generation, n, op, *t, counts, running)
         }
         NodeBody::Async(body) => {
-            counts.modules_run += 1;
             *clock = None;
-            let sig = ctx.plan.module_signature(op.module);
-            let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
-            let started = ctx.record_latency.then(|| tsc.raw());
-            *running = Some(Running {
-                node: n,
-                started: None,
-            });
-            let mut future = body(&inputs);
-            *running = None;
-            // Poll at once: a future that is ready now (a cache hit, a
-            // computed value) completes here, with no trip through the
-            // in-flight list and no timer. Its own guard, because an
-            // unwinding poll would drop the future inside the loop's guard.
-            let first = match cx {
-                Some(cx) => catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))),
-                None => Ok(Poll::Pending),
-            };
-            let outcome = match first {
-                Ok(Poll::Pending) => {
-                    let now = Instant::now();
-                    scratch.in_flight.push(InFlight {
-                        node: n,
-                        started: now,
-                        deadline: op.timeout.map(|t| now + t),
-                        future: Exclusive(future),
-                    });
-                    return;
-                }
-                Ok(Poll::Ready(Ok(output))) => Ok(output),
-                Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
-                Err(panic) => Err(NodeFailure::panic(panic)),
-            };
-            // A future that panics in drop must not take the driver down.
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
-            if let Some(s) = started {
-                let ticks = tsc.raw().wrapping_sub(s);
-                store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(ticks));
-            }
-            match outcome.and_then(|output| write_outputs(ctx, shared, n, op.module, output)) {
-                Ok(()) => {
-                    complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op)
-                }
-                Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
-            }
+            run_async::<DATAFLOW>(
+                ctx, shared, scratch, generation, n, op, &**body, counts, running, tsc, cx,
+            )
         }
+    }
+}
+
+/// A raw sync module's run (kept out of line: the typed path is the hot one).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn run_raw<const DATAFLOW: bool>(
+    ctx: &ExecCtx<'_>,
+    shared: &mut Shared,
+    scratch: &mut Scratch,
+    generation: u32,
+    n: NodeIx,
+    op: &NodeOp,
+    body: &SyncBody,
+    counts: &mut RunCounts,
+    running: &mut Option<Running>,
+    clock: &mut Option<u64>,
+    tsc: &quanta::Clock,
+) {
+    let table = ctx.table;
+    counts.modules_run += 1;
+    let started = match *clock {
+        Some(t) => Some(t),
+        None => op.timed.then(|| tsc.raw()),
+    };
+    let sig = ctx.plan.module_signature(op.module);
+    let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
+    let mut outputs = ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
+    *running = Some(Running { node: n, started });
+    let result = body(&inputs, &mut outputs);
+    *running = None;
+    let written = outputs.written();
+    let ticks = started.map(|s| {
+        let e = tsc.raw();
+        *clock = Some(e);
+        e.wrapping_sub(s)
+    });
+    if let (true, Some(t)) = (ctx.record_latency, ticks) {
+        store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(t));
+    }
+    match result {
+        Ok(()) if written == sig.outputs.len() && !overran(op.timeout, ticks) => {
+            complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
+        }
+        other => {
+            let failure = match other {
+                Ok(()) if written < sig.outputs.len() => {
+                    missing_outputs(sig.name.as_str(), written, sig.outputs.len())
+                }
+                // A sync module cannot be interrupted; one that
+                // overran its timeout is timed out afterwards.
+                Ok(()) => NodeFailure::timeout(op.timeout.unwrap_or_default()),
+                Err(e) => NodeFailure::error(e),
+            };
+            fail(ctx.plan, shared, scratch, generation, n, failure, counts);
+        }
+    }
+}
+
+/// An inline transform's run.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn run_transform<const DATAFLOW: bool>(
+    ctx: &ExecCtx<'_>,
+    shared: &mut Shared,
+    scratch: &mut Scratch,
+    generation: u32,
+    n: NodeIx,
+    op: &NodeOp,
+    t: asterism_compiler::TransformIx,
+    counts: &mut RunCounts,
+    running: &mut Option<Running>,
+) {
+    let table = ctx.table;
+    *running = Some(Running {
+        node: n,
+        started: None,
+    });
+    let plan = ctx.plan;
+    let row = table.inputs(op);
+    let slots = &shared.slots;
+    let result = plan.transform(t).apply(
+        |i| {
+            slots[row[i].ix()]
+                .get()
+                .expect("rule S5: every input is written before a node is ready")
+        },
+        plan.slot_type(op.out),
+    );
+    *running = None;
+    match result {
+        Ok(value) => {
+            // Rule S2 made this node the slot's one writer.
+            let written = shared.slots[op.out.ix()].set_mut(value);
+            debug_assert!(written.is_ok(), "a slot has one producer");
+            complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
+        }
+        Err(e) => {
+            let failure = NodeFailure::error(ModuleError::new(e.0));
+            fail(plan, shared, scratch, generation, n, failure, counts);
+        }
+    }
+}
+
+/// An async module's start: its future is polled once at once; a ready one
+/// completes here, a pending one joins the in-flight list.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn run_async<const DATAFLOW: bool>(
+    ctx: &ExecCtx<'_>,
+    shared: &mut Shared,
+    scratch: &mut Scratch,
+    generation: u32,
+    n: NodeIx,
+    op: &NodeOp,
+    body: &AsyncBody,
+    counts: &mut RunCounts,
+    running: &mut Option<Running>,
+    tsc: &quanta::Clock,
+    cx: Option<&mut Context<'_>>,
+) {
+    let table = ctx.table;
+    counts.modules_run += 1;
+    let sig = ctx.plan.module_signature(op.module);
+    let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
+    let started = ctx.record_latency.then(|| tsc.raw());
+    *running = Some(Running {
+        node: n,
+        started: None,
+    });
+    let mut future = body(&inputs);
+    *running = None;
+    // Poll at once: a future that is ready now (a cache hit, a
+    // computed value) completes here, with no trip through the
+    // in-flight list and no timer. Its own guard, because an
+    // unwinding poll would drop the future inside the loop's guard.
+    let first = match cx {
+        Some(cx) => catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))),
+        None => Ok(Poll::Pending),
+    };
+    let outcome = match first {
+        Ok(Poll::Pending) => {
+            let now = Instant::now();
+            scratch.in_flight.push(InFlight {
+                node: n,
+                started: now,
+                deadline: op.timeout.map(|t| now + t),
+                future: Exclusive(future),
+            });
+            return;
+        }
+        Ok(Poll::Ready(Ok(output))) => Ok(output),
+        Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
+        Err(panic) => Err(NodeFailure::panic(panic)),
+    };
+    // A future that panics in drop must not take the driver down.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+    if let Some(s) = started {
+        let ticks = tsc.raw().wrapping_sub(s);
+        store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(ticks));
+    }
+    match outcome.and_then(|output| write_outputs(ctx, shared, n, op.module, output)) {
+        Ok(()) => complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op),
+        Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
     }
 }
 

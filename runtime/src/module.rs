@@ -126,6 +126,7 @@ impl<'a> ModuleInputs<'a> {
         })
     }
 
+    #[inline(always)]
     fn typed<T>(
         &self,
         i: usize,
@@ -147,26 +148,31 @@ impl<'a> ModuleInputs<'a> {
     }
 
     /// Parameter `i` as an `Int`.
+    #[inline]
     pub fn int(&self, i: usize) -> Result<i64, ModuleError> {
         self.typed(i, "Int", CValue::as_int)
     }
 
     /// Parameter `i` as a `Float`.
+    #[inline]
     pub fn float(&self, i: usize) -> Result<f64, ModuleError> {
         self.typed(i, "Float", CValue::as_float)
     }
 
     /// Parameter `i` as a `Boolean`.
+    #[inline]
     pub fn bool(&self, i: usize) -> Result<bool, ModuleError> {
         self.typed(i, "Boolean", CValue::as_bool)
     }
 
     /// Parameter `i` as text.
+    #[inline]
     pub fn str(&self, i: usize) -> Result<&'a str, ModuleError> {
         self.typed(i, "String", CValue::as_str)
     }
 
     /// Parameter `i` as a list's elements.
+    #[inline]
     pub fn list(&self, i: usize) -> Result<&'a [CValue], ModuleError> {
         self.typed(i, "List", CValue::as_list)
     }

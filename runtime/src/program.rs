@@ -12,7 +12,6 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use asterism_compiler::{CValue, CompileErrors, DagSpec, InputIx, ModuleIx, OutputIx, Plan};
-use tokio::time::Instant;
 
 use crate::config::RuntimeConfig;
 use crate::error::{BindError, BindErrors, InputError, RunError};
@@ -120,10 +119,8 @@ impl Program {
             return Err(BindErrors(errors));
         }
         let has_async = bodies.iter().any(|b| matches!(b, Body::Async(_)));
-        if config.modules.record_latency {
-            // Calibrate the latency clock now, not in the first execution.
-            let _ = executor::latency_clock();
-        }
+        // Calibrate the clock now, not in the first execution.
+        let _ = executor::latency_clock();
         let table = NodeTable::build(&plan, &bodies, &timeouts, config.modules.record_latency);
         let pool = StatePool::new(config.pool_capacity());
         pool.prewarm(&plan, config.state.initial_capacity);
@@ -222,7 +219,26 @@ impl Program {
         if !inner.config.state.mutable {
             return crate::reference::run(inner, inputs, earlier, options).await;
         }
-        let started = Instant::now();
+        let (mut guard, started) = self.begin(inputs, earlier)?;
+        let mut counts = RunCounts::default();
+        let ctx = inner.ctx();
+        let abort = executor::drive(&ctx, guard.state_mut(), options, &mut counts).await;
+        guard.finished = true;
+        Ok(finish_result(inner, guard, started, abort, counts))
+    }
+
+    /// The start every mutable-state run shares: the clock, a pooled state,
+    /// the inputs in their slots (or every problem with them).
+    fn begin<I>(
+        &self,
+        inputs: I,
+        earlier: Vec<InputError>,
+    ) -> Result<(StateGuard<'_>, u64), RunError>
+    where
+        I: IntoIterator<Item = (InputIx, CValue)>,
+    {
+        let inner = &*self.inner;
+        let started = executor::latency_clock().raw();
         Metrics::add(&inner.metrics.executions_started, 1);
         let mut guard = StateGuard::pooled(
             &inner.pool,
@@ -233,11 +249,7 @@ impl Program {
             Metrics::add(&inner.metrics.executions_rejected, 1);
             return Err(RunError::inputs(errors));
         }
-        let mut counts = RunCounts::default();
-        let ctx = inner.ctx();
-        let abort = executor::drive(&ctx, guard.state_mut(), options, &mut counts).await;
-        guard.finished = true;
-        Ok(finish_result(inner, guard, started, abort, counts))
+        Ok((guard, started))
     }
 
     /// Runs with inputs given by name (resolved by a binary search per
@@ -260,12 +272,21 @@ impl Program {
         if self.inner.has_async {
             return Err(RunError::needs_async());
         }
-        let mut cx = Context::from_waker(Waker::noop());
-        // With only sync modules and no deadline the run ends in one poll.
-        match pin!(self.run(inputs)).poll(&mut cx) {
-            Poll::Ready(result) => result,
-            Poll::Pending => Err(RunError::needs_async()),
+        let inner = &*self.inner;
+        if !inner.config.state.mutable {
+            let mut cx = Context::from_waker(Waker::noop());
+            // With only sync modules and no deadline the run ends in one poll.
+            return match pin!(self.run(inputs)).poll(&mut cx) {
+                Poll::Ready(result) => result,
+                Poll::Pending => Err(RunError::needs_async()),
+            };
         }
+        // No future at all: the in-order pass, on this thread.
+        let (mut guard, started) = self.begin(inputs, Vec::new())?;
+        let mut counts = RunCounts::default();
+        executor::run_sync(&inner.ctx(), guard.state_mut(), &mut counts);
+        guard.finished = true;
+        Ok(finish_result(inner, guard, started, None, counts))
     }
 
     /// Decodes plain JSON inputs (`{"x": 5}`) against the input types; every
@@ -398,7 +419,7 @@ fn names_input(e: &InputError, name: &str) -> bool {
 pub(crate) fn finish_result<'p>(
     inner: &'p ProgramInner,
     guard: StateGuard<'p>,
-    started: Instant,
+    started: u64,
     abort: Option<Abort>,
     counts: RunCounts,
 ) -> ExecutionResult<'p> {
@@ -417,7 +438,9 @@ pub(crate) fn finish_result<'p>(
     Metrics::add(counter, 1);
     ExecutionResult {
         guard,
-        total: started.elapsed(),
+        total: Duration::from_nanos(
+            executor::latency_clock().delta_as_nanos(started, executor::latency_clock().raw()),
+        ),
         abort,
         failed: (counts.failed + counts.timed_out) as u32,
         skipped: counts.skipped as u32,

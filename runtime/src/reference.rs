@@ -80,7 +80,7 @@ where
     I: IntoIterator<Item = (InputIx, CValue)>,
 {
     let plan: &Plan = &inner.plan;
-    let started = Instant::now();
+    let started = crate::executor::latency_clock().raw();
     Metrics::add(&inner.metrics.executions_started, 1);
     let mut state = Box::new(ExecutionState::new(plan));
     if let Err(errors) = fill_inputs(plan, &mut state, inputs, earlier) {
