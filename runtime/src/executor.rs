@@ -52,7 +52,7 @@ use crate::node_table::{NodeBody, NodeOp, NodeTable};
 use crate::result::{Abort, FailureKind, NodeFailure};
 use crate::state::{ExecutionState, Scratch, Shared};
 use crate::status::{Phase, Transition};
-use crate::sync::{load_mut, store_mut, Ordering};
+use crate::sync::{load_mut, store_mut, AtomicU32, Ordering};
 
 /// The clock of sync-module latencies: quanta's, calibrated once per
 /// process, read as raw ticks in the loop and converted per module.
@@ -283,11 +283,40 @@ fn drive_poll(
 
 /// The node whose body (or transform) is executing, and the clock reading
 /// it started at: what the unwind guard of [`run_ready`] needs to charge a
-/// panic to the right node.
+/// panic to the right node. Two plain words, written around every body.
 #[derive(Clone, Copy)]
 struct Running {
-    node: NodeIx,
-    started: Option<u64>,
+    /// The node's index, or `IDLE_NODE` between bodies.
+    node: u32,
+    /// The clock reading at its start; 0 for none.
+    started: u64,
+}
+
+const IDLE_NODE: u32 = u32::MAX;
+
+impl Running {
+    const IDLE: Running = Running {
+        node: IDLE_NODE,
+        started: 0,
+    };
+
+    #[inline(always)]
+    fn enter(&mut self, n: NodeIx, started: Option<u64>) {
+        self.node = n.0;
+        self.started = started.unwrap_or(0);
+    }
+
+    #[inline(always)]
+    fn leave(&mut self) {
+        self.node = IDLE_NODE;
+    }
+
+    /// The node that was running, if any, and its start; idle afterwards.
+    fn take(&mut self) -> Option<(NodeIx, Option<u64>)> {
+        let was = std::mem::replace(self, Running::IDLE);
+        (was.node != IDLE_NODE)
+            .then(|| (NodeIx(was.node), (was.started != 0).then_some(was.started)))
+    }
 }
 
 /// Runs ready nodes until none is left; async modules are started and
@@ -304,7 +333,7 @@ fn run_ready(
     counts: &mut RunCounts,
     cx: &mut Context<'_>,
 ) {
-    let mut running: Option<Running> = None;
+    let mut running = Running::IDLE;
     loop {
         let pass = catch_unwind(AssertUnwindSafe(|| {
             let ExecutionState {
@@ -349,7 +378,7 @@ fn run_in_order(
 ) {
     let order = ctx.table.order();
     let mut next = 0;
-    let mut running: Option<Running> = None;
+    let mut running = Running::IDLE;
     loop {
         let pass = catch_unwind(AssertUnwindSafe(|| {
             let ExecutionState {
@@ -389,10 +418,10 @@ fn charge_panic(
     state: &mut ExecutionState,
     generation: u32,
     counts: &mut RunCounts,
-    running: &mut Option<Running>,
+    running: &mut Running,
     panic: Box<dyn std::any::Any + Send>,
 ) {
-    let Some(Running { node, started }) = running.take() else {
+    let Some((node, started)) = running.take() else {
         std::panic::resume_unwind(panic);
     };
     let op = ctx.table.op(node);
@@ -444,13 +473,14 @@ fn run_node<const DATAFLOW: bool>(
     generation: u32,
     n: NodeIx,
     counts: &mut RunCounts,
-    running: &mut Option<Running>,
+    running: &mut Running,
     clock: &mut Option<u64>,
     tsc: &quanta::Clock,
     cx: Option<&mut Context<'_>>,
 ) {
     // Rule S2: only the node's one start runs it.
-    if !shared.status[n.ix()].start_mut(generation) {
+    let cell = &mut shared.status[n.ix()];
+    if !cell.start_mut(generation) {
         return;
     }
     let table = ctx.table;
@@ -462,11 +492,10 @@ fn run_node<const DATAFLOW: bool>(
                 Some(t) => Some(t),
                 None => op.timed.then(|| tsc.raw()),
             };
-            let sig = ctx.plan.module_signature(op.module);
-            let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
-            *running = Some(Running { node: n, started });
+            let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
+            running.enter(n, started);
             let result = body(&inputs);
-            *running = None;
+            running.leave();
             let ticks = started.map(|s| {
                 let e = tsc.raw();
                 *clock = Some(e);
@@ -482,7 +511,9 @@ fn run_node<const DATAFLOW: bool>(
                         let written = shared.slots[op.out.ix()].set_mut(value);
                         debug_assert!(written.is_ok(), "a slot has one producer");
                     }
-                    complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
+                    if cell.complete_mut(generation) && DATAFLOW {
+                        release_fanout(table.fanout(op), &mut shared.pending, &mut scratch.ready);
+                    }
                 }
                 other => {
                     let failure = match other {
@@ -500,12 +531,9 @@ fn run_node<const DATAFLOW: bool>(
             *clock = None;
             run_transform::<DATAFLOW>(ctx, shared, scratch, generation, n, op, *t, counts, running)
         }
-        NodeBody::Async(body) => {
-            *clock = None;
-            run_async::<DATAFLOW>(
-                ctx, shared, scratch, generation, n, op, &**body, counts, running, tsc, cx,
-            )
-        }
+        NodeBody::Async(body) => run_async::<DATAFLOW>(
+            ctx, shared, scratch, generation, n, op, &**body, counts, running, clock, tsc, cx,
+        ),
     }
 }
 
@@ -521,7 +549,7 @@ fn run_raw<const DATAFLOW: bool>(
     op: &NodeOp,
     body: &SyncBody,
     counts: &mut RunCounts,
-    running: &mut Option<Running>,
+    running: &mut Running,
     clock: &mut Option<u64>,
     tsc: &quanta::Clock,
 ) {
@@ -531,12 +559,12 @@ fn run_raw<const DATAFLOW: bool>(
         Some(t) => Some(t),
         None => op.timed.then(|| tsc.raw()),
     };
-    let sig = ctx.plan.module_signature(op.module);
+    let sig = &op.sig;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
     let mut outputs = ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
-    *running = Some(Running { node: n, started });
+    running.enter(n, started);
     let result = body(&inputs, &mut outputs);
-    *running = None;
+    running.leave();
     let written = outputs.written();
     let ticks = started.map(|s| {
         let e = tsc.raw();
@@ -577,13 +605,10 @@ fn run_transform<const DATAFLOW: bool>(
     op: &NodeOp,
     t: asterism_compiler::TransformIx,
     counts: &mut RunCounts,
-    running: &mut Option<Running>,
+    running: &mut Running,
 ) {
     let table = ctx.table;
-    *running = Some(Running {
-        node: n,
-        started: None,
-    });
+    running.enter(n, None);
     let plan = ctx.plan;
     let row = table.inputs(op);
     let slots = &shared.slots;
@@ -595,7 +620,7 @@ fn run_transform<const DATAFLOW: bool>(
         },
         plan.slot_type(op.out),
     );
-    *running = None;
+    running.leave();
     match result {
         Ok(value) => {
             // Rule S2 made this node the slot's one writer.
@@ -623,21 +648,24 @@ fn run_async<const DATAFLOW: bool>(
     op: &NodeOp,
     body: &AsyncBody,
     counts: &mut RunCounts,
-    running: &mut Option<Running>,
+    running: &mut Running,
+    clock: &mut Option<u64>,
     tsc: &quanta::Clock,
     cx: Option<&mut Context<'_>>,
 ) {
     let table = ctx.table;
     counts.modules_run += 1;
-    let sig = ctx.plan.module_signature(op.module);
+    let sig = &op.sig;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
-    let started = ctx.record_latency.then(|| tsc.raw());
-    *running = Some(Running {
-        node: n,
-        started: None,
-    });
+    // Chained like a sync module's: a future ready at once ends its
+    // latency with the read that starts the next module's.
+    let started = ctx
+        .record_latency
+        .then(|| clock.unwrap_or_else(|| tsc.raw()));
+    *clock = None;
+    running.enter(n, None);
     let mut future = body(&inputs);
-    *running = None;
+    running.leave();
     // Poll at once: a future that is ready now (a cache hit, a
     // computed value) completes here, with no trip through the
     // in-flight list and no timer. Its own guard, because an
@@ -661,15 +689,39 @@ fn run_async<const DATAFLOW: bool>(
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
         Err(panic) => Err(NodeFailure::panic(panic)),
     };
-    // A future that panics in drop must not take the driver down.
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(future)));
+    // A future that panics in drop fails its node (the loop's guard
+    // charges the panic to the running node); it does not take the driver
+    // down.
+    running.enter(n, None);
+    drop(future);
+    running.leave();
     if let Some(s) = started {
-        let ticks = tsc.raw().wrapping_sub(s);
-        store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(ticks));
+        let e = tsc.raw();
+        *clock = Some(e);
+        store_mut(
+            &mut shared.latency_ns[op.module.ix()],
+            latency_ticks(e.wrapping_sub(s)),
+        );
     }
-    match outcome.and_then(|output| write_outputs(ctx, shared, n, op.module, output)) {
-        Ok(()) => complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op),
-        Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
+    match outcome {
+        // The common case, one output of the declared type, straight into
+        // its slot.
+        Ok(ModuleOutput::One(value))
+            if op.sig.outputs.len() == 1 && value.has_type(&op.sig.outputs[0].ty) =>
+        {
+            if op.out != UNBOUND_SLOT {
+                // Rule S2 made this node the slot's one writer.
+                let written = shared.slots[op.out.ix()].set_mut(value);
+                debug_assert!(written.is_ok(), "a slot has one producer");
+            }
+            complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
+        }
+        other => match other.and_then(|output| write_outputs(ctx, shared, n, op.module, output)) {
+            Ok(()) => {
+                complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op)
+            }
+            Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
+        },
     }
 }
 
@@ -710,9 +762,7 @@ fn overran(timeout: Option<Duration>, ticks: Option<u64>) -> bool {
 }
 
 /// `Running -> Completed` through `&mut` (rule S3, exclusive form); with
-/// `DATAFLOW`, then the fan-out's pending counts (rule S5, exclusive form):
-/// a plain decrement each, and the decrement that reaches zero makes the
-/// consumer ready, once.
+/// `DATAFLOW`, then the fan-out's pending counts ([`release_fanout`]).
 #[inline(always)]
 fn complete_mut<const DATAFLOW: bool>(
     table: &NodeTable,
@@ -722,13 +772,19 @@ fn complete_mut<const DATAFLOW: bool>(
     n: NodeIx,
     op: &NodeOp,
 ) {
-    if !shared.status[n.ix()].complete_mut(generation) || !DATAFLOW {
-        return;
+    if shared.status[n.ix()].complete_mut(generation) && DATAFLOW {
+        release_fanout(table.fanout(op), &mut shared.pending, ready);
     }
-    for &c in table.fanout(op) {
-        let pending = &mut shared.pending[c.ix()];
-        let left = load_mut(pending).wrapping_sub(1);
-        store_mut(pending, left);
+}
+
+/// Rule S5, exclusive form: one plain decrement per fan-out entry; the
+/// decrement that reaches zero makes the consumer ready, once.
+#[inline(always)]
+fn release_fanout(fanout: &[NodeIx], pending: &mut [AtomicU32], ready: &mut Vec<NodeIx>) {
+    for &c in fanout {
+        let count = &mut pending[c.ix()];
+        let left = load_mut(count).wrapping_sub(1);
+        store_mut(count, left);
         if left == 0 {
             ready.push(c);
         }

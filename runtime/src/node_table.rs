@@ -21,7 +21,9 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
-use asterism_compiler::{ModuleIx, NodeIx, NodeKind, Plan, SlotIx, TransformIx, UNBOUND_SLOT};
+use asterism_compiler::{
+    ModuleIx, ModuleSignature, NodeIx, NodeKind, Plan, SlotIx, TransformIx, UNBOUND_SLOT,
+};
 
 use crate::module::{AsyncBody, Body, SyncBody, TypedBody};
 
@@ -42,6 +44,9 @@ pub(crate) struct NodeOp {
     pub(crate) body: NodeBody,
     /// The module (for a transform, unused).
     pub(crate) module: ModuleIx,
+    /// The module's signature, here so the loop need not look it up (for a
+    /// transform, an empty one).
+    pub(crate) sig: ModuleSignature,
     /// Read the clock around a sync body.
     pub(crate) timed: bool,
     /// The timeout to check after a sync body, or to arm for an async one.
@@ -103,6 +108,7 @@ impl NodeTable {
                     NodeOp {
                         body,
                         module: m,
+                        sig: plan.module_signature(m).clone(),
                         timed: record_latency || timeout.is_some(),
                         timeout,
                         out: plan
@@ -117,6 +123,12 @@ impl NodeTable {
                 NodeKind::Transform(t) => NodeOp {
                     body: NodeBody::Transform(t),
                     module: ModuleIx(0),
+                    sig: ModuleSignature {
+                        name: String::new(),
+                        params: Vec::new(),
+                        outputs: Vec::new(),
+                        default_timeout: None,
+                    },
                     timed: false,
                     timeout: None,
                     out: plan.transform_slot(t),

@@ -1091,3 +1091,37 @@ async fn an_async_modules_latency_covers_a_future_ready_at_once() {
         .expect("recorded");
     assert!(latency >= NAP, "{latency:?}");
 }
+
+/// Panics when dropped, once armed.
+struct PanicsWhenDropped(bool);
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        if self.0 && !std::thread::panicking() {
+            panic!("dropped a ready future that panics in drop");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_ready_future_that_panics_in_drop_fails_its_node_and_the_driver_survives() {
+    let module = Module::asynchronous("t.bad-drop", ["x"], "out", |x: i64| {
+        let guard = PanicsWhenDropped(x == 13);
+        async move {
+            // The guard lives in the future's state, so it drops with it.
+            let _keep = &guard;
+            x + 1
+        }
+    });
+    let program = program_for(&module, &RuntimeConfig::default().with_pool_size(1));
+    let failure = run_async(&program, &[("x", int(13))]).await.unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Panic);
+    assert!(
+        failure.message.contains("panics in drop"),
+        "{}",
+        failure.message
+    );
+    // The same pooled state serves the next run.
+    assert_eq!(run_async(&program, &[("x", int(1))]).await, Ok(int(2)));
+    assert_eq!(program.metrics().pool.misses, 0);
+}
