@@ -44,6 +44,7 @@ pub mod program;
 pub mod reference;
 pub mod registry;
 pub mod result;
+mod shard;
 mod slot;
 pub mod state;
 pub mod status;

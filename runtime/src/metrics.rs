@@ -1,14 +1,32 @@
 //! Counters of a program's executions, read as a [`MetricsSnapshot`].
 //!
 //! A run counts into locals and adds them here once, at its end: a handful
-//! of relaxed atomic adds per execution, none per module.
+//! of relaxed atomic adds per execution, none per module, into the calling
+//! thread's shard (see [`crate::shard`]), so threads running executions of
+//! one program do not contend for the counters' cache lines. A snapshot
+//! sums the shards.
 
 use crate::pool::PoolStats;
+use crate::shard::{self, Padded};
 use crate::sync::{AtomicU64, Ordering};
 
-/// Live counters of one program.
-#[derive(Debug, Default)]
+/// Live counters of one program, one set per shard.
+#[derive(Debug)]
 pub(crate) struct Metrics {
+    shards: Box<[Padded<Counters>]>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            shards: shard::padded(),
+        }
+    }
+}
+
+/// One shard's counters.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
     pub(crate) executions_started: AtomicU64,
     pub(crate) executions_succeeded: AtomicU64,
     pub(crate) executions_failed: AtomicU64,
@@ -27,18 +45,29 @@ impl Metrics {
         }
     }
 
+    /// The calling thread's counters.
+    #[inline]
+    pub(crate) fn local(&self) -> &Counters {
+        &self.shards[shard::current()].0
+    }
+
     pub(crate) fn snapshot(&self, pool: PoolStats) -> MetricsSnapshot {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let sum = |pick: fn(&Counters) -> &AtomicU64| {
+            self.shards
+                .iter()
+                .map(|s| pick(&s.0).load(Ordering::Relaxed))
+                .fold(0u64, u64::wrapping_add)
+        };
         MetricsSnapshot {
-            executions_started: get(&self.executions_started),
-            executions_succeeded: get(&self.executions_succeeded),
-            executions_failed: get(&self.executions_failed),
-            executions_aborted: get(&self.executions_aborted),
-            executions_rejected: get(&self.executions_rejected),
-            modules_run: get(&self.modules_run),
-            modules_failed: get(&self.modules_failed),
-            modules_timed_out: get(&self.modules_timed_out),
-            nodes_skipped: get(&self.nodes_skipped),
+            executions_started: sum(|c| &c.executions_started),
+            executions_succeeded: sum(|c| &c.executions_succeeded),
+            executions_failed: sum(|c| &c.executions_failed),
+            executions_aborted: sum(|c| &c.executions_aborted),
+            executions_rejected: sum(|c| &c.executions_rejected),
+            modules_run: sum(|c| &c.modules_run),
+            modules_failed: sum(|c| &c.modules_failed),
+            modules_timed_out: sum(|c| &c.modules_timed_out),
+            nodes_skipped: sum(|c| &c.nodes_skipped),
             pool,
         }
     }

@@ -1,4 +1,4 @@
-//! `StatePool`: a bounded, lock-free pool of reset execution states.
+//! `StatePool`: a bounded, sharded pool of reset execution states.
 //!
 //! Acquire pops a state (a *hit*) or builds one (a *miss*). The RAII
 //! [`StateGuard`] owns the state for the execution and its result; when it
@@ -8,8 +8,10 @@
 //! guard reaches the pool, so no module, future or reader can still touch a
 //! pooled state (rule S10).
 //!
-//! The idle states form a LIFO stack behind a mutex: the next execution gets
-//! the state returned last, whose cache lines are still warm. (A FIFO queue,
+//! The idle states form LIFO stacks behind mutexes, one per shard (see
+//! [`crate::shard`]): the next execution on a thread gets the state that
+//! thread returned last, whose cache lines are still warm, and threads do
+//! not contend for one lock. (A FIFO queue,
 //! as crossbeam's `ArrayQueue`, hands out the coldest state instead: with 32
 //! idle states of a 1,000-node plan, every execution started with a few
 //! hundred kilobytes out of cache, and pooled runs were slower than unpooled
@@ -20,6 +22,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use asterism_compiler::Plan;
 
+use crate::shard::{self, Padded, SHARDS};
 use crate::state::ExecutionState;
 use crate::sync::{AtomicU64, Ordering};
 
@@ -43,8 +46,16 @@ pub struct PoolStats {
 /// A bounded pool of execution states for one plan.
 #[derive(Debug)]
 pub struct StatePool {
-    /// `None` when pooling is off.
-    queue: Option<IdleStack>,
+    /// One idle stack per shard; `None` when pooling is off.
+    stacks: Option<Box<[Padded<IdleStack>]>>,
+    capacity: usize,
+    /// One set of counters per shard.
+    counters: Box<[Padded<PoolCounters>]>,
+}
+
+/// One shard's pool counters.
+#[derive(Debug, Default)]
+struct PoolCounters {
     hits: AtomicU64,
     misses: AtomicU64,
     returns: AtomicU64,
@@ -53,83 +64,129 @@ pub struct StatePool {
     prewarmed: AtomicU64,
 }
 
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
 impl StatePool {
     /// A pool holding at most `capacity` states; `0` turns pooling off.
+    ///
+    /// The capacity is split across the shards (shard `i` holds
+    /// `capacity / SHARDS`, plus one for the first `capacity % SHARDS`), so
+    /// the pool never holds more than `capacity` states in all; a thread
+    /// whose own shard is empty (or full) takes from (or gives to) the
+    /// others.
     pub fn new(capacity: usize) -> Self {
+        let stacks = (capacity > 0).then(|| {
+            (0..SHARDS)
+                .map(|i| {
+                    let share = capacity / SHARDS + usize::from(i < capacity % SHARDS);
+                    Padded(IdleStack::new(share))
+                })
+                .collect()
+        });
         StatePool {
-            queue: (capacity > 0).then(|| IdleStack::new(capacity)),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-            returns: AtomicU64::new(0),
-            drops: AtomicU64::new(0),
-            resets: AtomicU64::new(0),
-            prewarmed: AtomicU64::new(0),
+            stacks,
+            capacity,
+            counters: shard::padded(),
         }
+    }
+
+    /// The calling thread's counters.
+    fn counters(&self) -> &PoolCounters {
+        &self.counters[shard::current()].0
     }
 
     /// Builds states until the pool holds `count` (or is full).
     pub fn prewarm(&self, plan: &Plan, count: usize) {
-        let Some(queue) = &self.queue else { return };
-        while queue.len() < count.min(queue.capacity) {
-            if queue.push(Box::new(ExecutionState::new(plan))).is_err() {
-                break;
+        let Some(stacks) = &self.stacks else { return };
+        let want = count.min(self.capacity);
+        'fill: while self.idle() < want {
+            for stack in stacks.iter() {
+                if !stack.0.is_full() {
+                    if stack.0.push(Box::new(ExecutionState::new(plan))).is_ok() {
+                        bump(&self.counters().prewarmed);
+                    }
+                    continue 'fill;
+                }
             }
-            self.prewarmed.fetch_add(1, Ordering::Relaxed);
+            break;
         }
     }
 
-    /// How many states wait in the pool.
+    /// States idle in the pool now.
     pub fn idle(&self) -> usize {
-        self.queue.as_ref().map_or(0, IdleStack::len)
+        self.stacks
+            .as_ref()
+            .map_or(0, |stacks| stacks.iter().map(|s| s.0.len()).sum())
     }
 
-    /// The pool's capacity (0 when pooling is off).
+    /// The most states the pool keeps.
     pub fn capacity(&self) -> usize {
-        self.queue.as_ref().map_or(0, |q| q.capacity)
-    }
-
-    /// The counters.
-    pub fn stats(&self) -> PoolStats {
-        PoolStats {
-            hits: self.hits.load(Ordering::Relaxed),
-            misses: self.misses.load(Ordering::Relaxed),
-            returns: self.returns.load(Ordering::Relaxed),
-            drops: self.drops.load(Ordering::Relaxed),
-            resets: self.resets.load(Ordering::Relaxed),
-            prewarmed: self.prewarmed.load(Ordering::Relaxed),
+        if self.stacks.is_some() {
+            self.capacity
+        } else {
+            0
         }
     }
 
-    /// A clean state for `plan`, from the pool if one waits.
+    /// The counters so far, summed over the shards.
+    pub fn stats(&self) -> PoolStats {
+        let sum = |pick: fn(&PoolCounters) -> &AtomicU64| {
+            self.counters
+                .iter()
+                .map(|c| pick(&c.0).load(Ordering::Relaxed))
+                .fold(0u64, u64::wrapping_add)
+        };
+        PoolStats {
+            hits: sum(|c| &c.hits),
+            misses: sum(|c| &c.misses),
+            returns: sum(|c| &c.returns),
+            drops: sum(|c| &c.drops),
+            resets: sum(|c| &c.resets),
+            prewarmed: sum(|c| &c.prewarmed),
+        }
+    }
+
+    /// The shard stacks starting with this thread's own.
+    fn stacks_from_own(&self) -> impl Iterator<Item = &IdleStack> {
+        let own = shard::current();
+        self.stacks.iter().flat_map(move |stacks| {
+            (0..stacks.len()).map(move |k| &stacks[(own + k) % stacks.len()].0)
+        })
+    }
+
+    /// A pooled state (the most recently returned one of this thread's
+    /// shard, or of the next shard that has one), or a new one.
     pub fn acquire(&self, plan: &Plan) -> Box<ExecutionState> {
-        if let Some(state) = self.queue.as_ref().and_then(IdleStack::pop) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
+        if let Some(state) = self.stacks_from_own().find_map(IdleStack::pop) {
+            bump(&self.counters().hits);
             return state;
         }
-        self.misses.fetch_add(1, Ordering::Relaxed);
+        bump(&self.counters().misses);
         Box::new(ExecutionState::new(plan))
     }
 
     /// Resets a state and keeps it, or drops it if the pool is full.
     pub fn release(&self, mut state: Box<ExecutionState>, plan: &Plan) {
-        let Some(queue) = &self.queue else {
-            self.drops.fetch_add(1, Ordering::Relaxed);
-            return;
-        };
-        if queue.is_full() {
-            self.drops.fetch_add(1, Ordering::Relaxed);
+        // Reset only a state that has somewhere to go.
+        if self.stacks_from_own().all(IdleStack::is_full) {
+            bump(&self.counters().drops);
             return;
         }
         state.reset(plan);
-        self.resets.fetch_add(1, Ordering::Relaxed);
-        match queue.push(state) {
-            Ok(()) => {
-                self.returns.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(_) => {
-                self.drops.fetch_add(1, Ordering::Relaxed);
+        bump(&self.counters().resets);
+        for stack in self.stacks_from_own() {
+            match stack.push(state) {
+                Ok(()) => {
+                    bump(&self.counters().returns);
+                    return;
+                }
+                Err(back) => state = back,
             }
         }
+        // Every stack filled up meanwhile.
+        bump(&self.counters().drops);
     }
 }
 
@@ -140,8 +197,8 @@ impl StatePool {
 struct IdleStack {
     states: Mutex<Vec<Box<ExecutionState>>>,
     capacity: usize,
-    /// The stack's length, mirrored outside the lock: a hint for `is_full`,
-    /// which decides whether a state is worth resetting before the push.
+    /// The stack's length, mirrored outside the lock: a hint for `is_full`
+    /// and for skipping an empty stack without locking it.
     len_hint: std::sync::atomic::AtomicUsize,
 }
 
@@ -162,6 +219,10 @@ impl IdleStack {
     }
 
     fn pop(&self) -> Option<Box<ExecutionState>> {
+        if self.len_hint.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+            // A hint: a state pushed concurrently is found next time.
+            return None;
+        }
         let mut states = self.lock();
         let state = states.pop();
         self.len_hint
@@ -170,6 +231,9 @@ impl IdleStack {
     }
 
     fn push(&self, state: Box<ExecutionState>) -> Result<(), Box<ExecutionState>> {
+        if self.capacity == 0 {
+            return Err(state);
+        }
         let mut states = self.lock();
         if states.len() >= self.capacity {
             return Err(state);

@@ -239,14 +239,14 @@ impl Program {
     {
         let inner = &*self.inner;
         let started = executor::latency_clock().raw();
-        Metrics::add(&inner.metrics.executions_started, 1);
+        Metrics::add(&inner.metrics.local().executions_started, 1);
         let mut guard = StateGuard::pooled(
             &inner.pool,
             &inner.plan,
             inner.config.modules.record_latency,
         );
         if let Err(errors) = fill_inputs(&inner.plan, guard.state_mut(), inputs, earlier) {
-            Metrics::add(&inner.metrics.executions_rejected, 1);
+            Metrics::add(&inner.metrics.local().executions_rejected, 1);
             return Err(RunError::inputs(errors));
         }
         Ok((guard, started))
@@ -423,7 +423,7 @@ pub(crate) fn finish_result<'p>(
     abort: Option<Abort>,
     counts: RunCounts,
 ) -> ExecutionResult<'p> {
-    let m = &inner.metrics;
+    let m = inner.metrics.local();
     Metrics::add(&m.modules_run, counts.modules_run);
     Metrics::add(&m.modules_failed, counts.failed);
     Metrics::add(&m.modules_timed_out, counts.timed_out);

@@ -81,10 +81,10 @@ where
 {
     let plan: &Plan = &inner.plan;
     let started = crate::executor::latency_clock().raw();
-    Metrics::add(&inner.metrics.executions_started, 1);
+    Metrics::add(&inner.metrics.local().executions_started, 1);
     let mut state = Box::new(ExecutionState::new(plan));
     if let Err(errors) = fill_inputs(plan, &mut state, inputs, earlier) {
-        Metrics::add(&inner.metrics.executions_rejected, 1);
+        Metrics::add(&inner.metrics.local().executions_rejected, 1);
         return Err(RunError::inputs(errors));
     }
     let mut st = RefState {
