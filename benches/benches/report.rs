@@ -16,8 +16,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use asterism_benches::contenders::Runner;
 use asterism_benches::contenders::{self, int_inputs, Asterism, Contender, Drive};
-use asterism_benches::measure::{human, measure, Budget, Stats};
+use asterism_benches::measure::{human, warm_up, Budget, Sampler, Stats};
 use asterism_benches::workload::Graph;
 use asterism_compiler::CValue;
 use asterism_runtime::{Module, Program, Registry, RuntimeConfig};
@@ -95,6 +96,9 @@ impl Report {
     }
 }
 
+/// How many turns each contender takes on a workload.
+const ROUNDS: usize = 5;
+
 fn all_contenders() -> Vec<Box<dyn Contender>> {
     #[allow(unused_mut)]
     let mut v = contenders::builtin();
@@ -111,14 +115,36 @@ fn table_rows(
     contenders: &[Box<dyn Contender>],
 ) -> Vec<(String, Option<Stats>)> {
     let budget = report.budget(graph.modules());
+    // Every contender warmed up and checked first; then they take turns,
+    // ROUNDS slices each, so that a burst of noise on this shared machine
+    // lands on all of them rather than on whichever ran during it.
+    let mut prepared: Vec<(String, Result<(Box<dyn Runner>, Sampler), String>)> = contenders
+        .iter()
+        .map(|c| {
+            let ready = c.prepare(graph).and_then(|mut r| {
+                warm_up(r.as_mut(), graph, budget.warmup)?;
+                Ok((r, Sampler::default()))
+            });
+            (c.name(), ready)
+        })
+        .collect();
+    let slice = Budget {
+        max_iters: budget.max_iters.div_ceil(ROUNDS),
+        min_iters: budget.min_iters.div_ceil(ROUNDS),
+        time: budget.time / ROUNDS as u32,
+        ..budget
+    };
+    for _ in 0..ROUNDS {
+        for (_, ready) in prepared.iter_mut() {
+            if let Ok((runner, sampler)) = ready {
+                sampler.run(runner.as_mut(), slice, alloc_counts);
+            }
+        }
+    }
     let mut rows = Vec::new();
-    for c in contenders {
-        let name = c.name();
-        let result = c
-            .prepare(graph)
-            .and_then(|mut r| measure(r.as_mut(), graph, budget, alloc_counts));
-        match result {
-            Ok(s) => rows.push((name, Some(s))),
+    for (name, ready) in prepared {
+        match ready {
+            Ok((_, sampler)) => rows.push((name, Some(sampler.stats()))),
             Err(why) => {
                 let why = why.lines().next().unwrap_or("").to_owned();
                 rows.push((format!("{name} — n/a: {why}"), None));

@@ -44,15 +44,9 @@ pub struct Budget {
     pub min_iters: usize,
 }
 
-/// Warms `runner` up (checking every warm-up output against the floor's),
-/// then times executions one by one.
-pub fn measure(
-    runner: &mut dyn Runner,
-    graph: &Graph,
-    budget: Budget,
-    allocs: AllocReader,
-) -> Result<Stats, String> {
-    for seed in 0..budget.warmup as i64 {
+/// Warms `runner` up, checking every warm-up output against the floor's.
+pub fn warm_up(runner: &mut dyn Runner, graph: &Graph, warmup: usize) -> Result<(), String> {
+    for seed in 0..warmup as i64 {
         let want = expected(graph, seed);
         let got = runner.run(seed);
         if got != want {
@@ -61,29 +55,80 @@ pub fn measure(
             ));
         }
     }
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds");
-    let (a0, b0) = allocs();
-    let start = Instant::now();
-    let mut n = 0u64;
-    while (n as usize) < budget.max_iters
-        && ((n as usize) < budget.min_iters || start.elapsed() < budget.time)
-    {
-        let t = Instant::now();
-        black_box(runner.run(black_box(n as i64)));
-        hist.saturating_record(t.elapsed().as_nanos().max(1) as u64);
-        n += 1;
+    Ok(())
+}
+
+/// Timed executions of one runner, gathered over one or several slices of
+/// time (so that contenders can take turns and a burst of noise on the
+/// machine falls on all of them).
+pub struct Sampler {
+    hist: Histogram<u64>,
+    n: u64,
+    busy: Duration,
+    allocs: u64,
+    bytes: u64,
+}
+
+impl Default for Sampler {
+    fn default() -> Self {
+        Sampler {
+            hist: Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("valid bounds"),
+            n: 0,
+            busy: Duration::ZERO,
+            allocs: 0,
+            bytes: 0,
+        }
     }
-    let total = start.elapsed();
-    let (a1, b1) = allocs();
-    Ok(Stats {
-        p50: hist.value_at_quantile(0.5),
-        p99: hist.value_at_quantile(0.99),
-        p999: hist.value_at_quantile(0.999),
-        per_sec: n as f64 / total.as_secs_f64(),
-        allocs: (a1 - a0) as f64 / n as f64,
-        bytes: (b1 - b0) as f64 / n as f64,
-        samples: n,
-    })
+}
+
+impl Sampler {
+    /// Times executions one by one: at least `budget.min_iters`, then until
+    /// `budget.time` has passed or `budget.max_iters` ran.
+    pub fn run(&mut self, runner: &mut dyn Runner, budget: Budget, allocs: AllocReader) {
+        let (a0, b0) = allocs();
+        let start = Instant::now();
+        let mut i = 0usize;
+        while i < budget.max_iters && (i < budget.min_iters || start.elapsed() < budget.time) {
+            let t = Instant::now();
+            black_box(runner.run(black_box(self.n as i64)));
+            self.hist
+                .saturating_record(t.elapsed().as_nanos().max(1) as u64);
+            self.n += 1;
+            i += 1;
+        }
+        self.busy += start.elapsed();
+        let (a1, b1) = allocs();
+        self.allocs += a1 - a0;
+        self.bytes += b1 - b0;
+    }
+
+    /// The statistics of every execution timed so far.
+    pub fn stats(&self) -> Stats {
+        let n = self.n.max(1) as f64;
+        Stats {
+            p50: self.hist.value_at_quantile(0.5),
+            p99: self.hist.value_at_quantile(0.99),
+            p999: self.hist.value_at_quantile(0.999),
+            per_sec: self.n as f64 / self.busy.as_secs_f64().max(1e-9),
+            allocs: self.allocs as f64 / n,
+            bytes: self.bytes as f64 / n,
+            samples: self.n,
+        }
+    }
+}
+
+/// Warms `runner` up (checking every warm-up output against the floor's),
+/// then times executions one by one.
+pub fn measure(
+    runner: &mut dyn Runner,
+    graph: &Graph,
+    budget: Budget,
+    allocs: AllocReader,
+) -> Result<Stats, String> {
+    warm_up(runner, graph, budget.warmup)?;
+    let mut sampler = Sampler::default();
+    sampler.run(runner, budget, allocs);
+    Ok(sampler.stats())
 }
 
 /// Nanoseconds for people: `850 ns`, `12.3 µs`, `4.56 ms`.
