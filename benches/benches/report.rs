@@ -96,6 +96,9 @@ impl Report {
     }
 }
 
+/// A contender warmed up and ready to time, or why it cannot run.
+type Prepared = Result<(Box<dyn Runner>, Sampler), String>;
+
 /// How many turns each contender takes on a workload.
 const ROUNDS: usize = 5;
 
@@ -118,7 +121,7 @@ fn table_rows(
     // Every contender warmed up and checked first; then they take turns,
     // ROUNDS slices each, so that a burst of noise on this shared machine
     // lands on all of them rather than on whichever ran during it.
-    let mut prepared: Vec<(String, Result<(Box<dyn Runner>, Sampler), String>)> = contenders
+    let mut prepared: Vec<(String, Prepared)> = contenders
         .iter()
         .map(|c| {
             let ready = c.prepare(graph).and_then(|mut r| {

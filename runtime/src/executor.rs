@@ -1,8 +1,8 @@
 //! The dataflow executor: dependency counting over dense indices.
 //!
-//! One driver runs one execution. Inputs fill slots; a node whose pending
-//! count reaches zero is pushed on the ready stack; the driver pops it and
-//! runs it at once:
+//! One driver runs one execution. In the dataflow loop, a node whose
+//! pending count reaches zero is pushed on the ready stack; the driver pops
+//! it and runs it at once:
 //!
 //! - a **transform** or a **sync module** runs inline: no task, no channel,
 //!   no wake-up; completing it decrements its consumers and the loop goes on
@@ -14,9 +14,14 @@
 //!   the driver polls together, so independent async modules of one
 //!   execution wait at the same time.
 //!
-//! A plan without async modules skips the dependency counting altogether:
-//! its nodes run in a topological order fixed at bind time, in one pass
-//! (see [`crate::node_table`]).
+//! Every run starts **in order**: nodes run in a topological order fixed at
+//! bind time (see `node_table.rs`), with no dependency counting at
+//! all, since each node's inputs are written (or it was skipped) by the time
+//! the order reaches it. A plan without async modules runs entirely so. A
+//! plan with async modules stays in order while every future is ready when
+//! first polled; at the first one left pending, the rest of the run switches
+//! to the dataflow loop below (pending counts computed from which input
+//! slots are written, then the ready stack).
 //!
 //! The driver holds the execution's state by `&mut` for the whole run
 //! (rule S0 of [`crate::state`]), so its hot path uses the exclusive forms
@@ -25,8 +30,8 @@
 //! (failure propagation, async completion, cancellation) and are what the
 //! loom models check.
 //!
-//! With only sync nodes the whole execution is one pass of a loop over the
-//! ready stack, finished within the first poll. A failure (error, panic,
+//! With only sync nodes (or async ones ready at once) the whole execution
+//! is one in-order pass, finished within the first poll. A failure (error, panic,
 //! timeout) marks the node and skips every node downstream of it at once
 //! (rule S6 of [`crate::state`]); independent branches go on. The run ends
 //! when nothing is ready and nothing is in flight.
@@ -130,16 +135,6 @@ pub(crate) struct RunCounts {
     pub(crate) skipped: u64,
 }
 
-/// Makes every node fed by filled slots `slots` ready where it can be, and
-/// pushes the plan's sources: the start of a run.
-fn seed(plan: &Plan, state: &mut ExecutionState) {
-    let (shared, scratch) = (&state.shared, &mut state.scratch);
-    for decl in plan.inputs() {
-        publish_slot(plan, shared, scratch, decl.slot);
-    }
-    scratch.ready.extend(plan.sources().iter().rev());
-}
-
 #[inline]
 fn publish_slot(
     plan: &Plan,
@@ -169,10 +164,10 @@ pub(crate) async fn drive(
         run_sync(ctx, state, counts);
         return None;
     }
-    seed(ctx.plan, state);
     let mut timer = pin!(None::<Sleep>);
     let mut cancelled = pin!(options.cancel.as_ref().map(CancellationToken::cancelled));
     let mut armed_for: Option<Instant> = None;
+    let mut first = true;
     let abort = poll_fn(|cx| {
         drive_poll(
             ctx,
@@ -183,6 +178,7 @@ pub(crate) async fn drive(
             timer.as_mut(),
             cancelled.as_mut(),
             &mut armed_for,
+            &mut first,
         )
     })
     .await;
@@ -193,7 +189,7 @@ pub(crate) async fn drive(
 /// Runs a plan without async modules to its end, on the calling thread.
 pub(crate) fn run_sync(ctx: &ExecCtx<'_>, state: &mut ExecutionState, counts: &mut RunCounts) {
     debug_assert!(ctx.table.in_order());
-    run_in_order(ctx, state, state.generation(), counts);
+    run_in_order::<false>(ctx, state, state.generation(), counts, None);
     debug_assert!(state.scratch.in_flight.is_empty());
     clear_failed_outputs(ctx.plan, state);
 }
@@ -236,8 +232,18 @@ fn drive_poll(
     mut timer: Pin<&mut Option<Sleep>>,
     mut cancelled: Pin<&mut Option<WaitForCancellationFuture<'_>>>,
     armed_for: &mut Option<Instant>,
+    first: &mut bool,
 ) -> Poll<Option<Abort>> {
     let generation = state.generation();
+    if std::mem::take(first) {
+        // Optimistically in order, polling each async module's future at
+        // once: while every future is ready when first polled, the run
+        // needs no dependency counting at all.
+        match run_in_order::<true>(ctx, state, generation, counts, Some(cx)) {
+            None => return Poll::Ready(None),
+            Some(next) => switch_to_dataflow(ctx, state, next),
+        }
+    }
     loop {
         run_ready(ctx, state, generation, counts, cx);
         if state.scratch.in_flight.is_empty() {
@@ -363,19 +369,24 @@ fn run_ready(
     }
 }
 
-/// Runs every node of a plan without async modules in the table's
-/// topological order: the whole execution in one pass, with no pending
-/// counts and no ready stack (a node's inputs are all written, or it was
-/// skipped, by the time the order reaches it). A failure skips its
-/// dependants as in the dataflow loop, and the order passes over them.
-/// The unwind guard works as in [`run_ready`], resuming after the node
-/// that panicked.
-fn run_in_order(
+/// Runs nodes in the table's topological order: a node's inputs are all
+/// written, or it was skipped, by the time the order reaches it, so there
+/// are no pending counts and no ready stack. A failure skips its
+/// dependants as in the dataflow loop, and the order passes over them. The
+/// unwind guard works as in [`run_ready`], resuming after the node that
+/// panicked.
+///
+/// For a plan without async modules (`ASYNC = false`) this is the whole
+/// run. With async modules (`ASYNC = true`, `cx` given), each future is
+/// polled at once; the pass stops after the first one left pending and
+/// returns the position to go on from, for [`switch_to_dataflow`].
+fn run_in_order<const ASYNC: bool>(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     generation: u32,
     counts: &mut RunCounts,
-) {
+    mut cx: Option<&mut Context<'_>>,
+) -> Option<usize> {
     let order = ctx.table.order();
     let mut next = 0;
     let mut running = Running::IDLE;
@@ -398,13 +409,47 @@ fn run_in_order(
                     &mut running,
                     &mut clock,
                     tsc,
-                    None,
+                    cx.as_deref_mut(),
                 );
+                if ASYNC && !scratch.in_flight.is_empty() {
+                    return true;
+                }
             }
+            false
         }));
         match pass {
-            Ok(()) => return,
+            Ok(stopped) => return stopped.then_some(next),
             Err(panic) => charge_panic(ctx, state, generation, counts, &mut running, panic),
+        }
+    }
+}
+
+/// Turns an in-order pass that stopped at position `next` (right after the
+/// async module it left pending) into the dataflow loop: every node from
+/// `next` on that still waits gets its pending count from its input slots
+/// (one per input not yet written), and those with none are made ready,
+/// first in order on top. Nodes before `next` are done or in flight, and
+/// in-flight ones are consumed only by nodes from `next` on, whose counts
+/// their completion then decrements (rule S5).
+fn switch_to_dataflow(ctx: &ExecCtx<'_>, state: &mut ExecutionState, next: usize) {
+    let ExecutionState {
+        shared, scratch, ..
+    } = state;
+    for &n in ctx.table.order()[next..].iter().rev() {
+        if shared.status[n.ix()].load().phase() != Phase::Waiting {
+            continue;
+        }
+        let op = ctx.table.op(n);
+        let missing = ctx
+            .table
+            .inputs(op)
+            .iter()
+            .filter(|s| shared.slots[s.ix()].get().is_none())
+            .count();
+        let missing = u32::try_from(missing).expect("a node has fewer than 2^32 inputs");
+        store_mut(&mut shared.pending[n.ix()], missing);
+        if missing == 0 {
+            scratch.ready.push(n);
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! A run counts into locals and adds them here once, at its end: a handful
 //! of relaxed atomic adds per execution, none per module, into the calling
-//! thread's shard (see [`crate::shard`]), so threads running executions of
+//! thread's shard (see `shard.rs`), so threads running executions of
 //! one program do not contend for the counters' cache lines. A snapshot
 //! sums the shards.
 
