@@ -9,7 +9,7 @@
 //! pooled state (rule S10).
 //!
 //! The idle states form LIFO stacks behind mutexes, one per shard (see
-//! [`crate::shard`]): the next execution on a thread gets the state that
+//! `shard.rs`): the next execution on a thread gets the state that
 //! thread returned last, whose cache lines are still warm, and threads do
 //! not contend for one lock. (A FIFO queue,
 //! as crossbeam's `ArrayQueue`, hands out the coldest state instead: with 32
