@@ -163,6 +163,7 @@ impl CValue {
     }
 
     /// Whether this value has type `ty`, without building the value's type.
+    #[inline]
     pub fn has_type(&self, ty: &CType) -> bool {
         match (self, ty) {
             (CValue::String(_), CType::String)
