@@ -99,8 +99,10 @@ impl Report {
 /// A contender warmed up and ready to time, or why it cannot run.
 type Prepared = Result<(Box<dyn Runner>, Sampler), String>;
 
-/// How many turns each contender takes on a workload.
-const ROUNDS: usize = 5;
+/// How many turns each contender takes on a workload (quick, full): many
+/// short turns, so that a burst of noise lasting a few hundred milliseconds
+/// falls on every contender alike.
+const ROUNDS: (usize, usize) = (5, 25);
 
 fn all_contenders() -> Vec<Box<dyn Contender>> {
     #[allow(unused_mut)]
@@ -119,7 +121,7 @@ fn table_rows(
 ) -> Vec<(String, Option<Stats>)> {
     let budget = report.budget(graph.modules());
     // Every contender warmed up and checked first; then they take turns,
-    // ROUNDS slices each, so that a burst of noise on this shared machine
+    // `ROUNDS` slices each, so that a burst of noise on this shared machine
     // lands on all of them rather than on whichever ran during it.
     let mut prepared: Vec<(String, Prepared)> = contenders
         .iter()
@@ -131,13 +133,14 @@ fn table_rows(
             (c.name(), ready)
         })
         .collect();
+    let rounds = if report.quick { ROUNDS.0 } else { ROUNDS.1 };
     let slice = Budget {
-        max_iters: budget.max_iters.div_ceil(ROUNDS),
-        min_iters: budget.min_iters.div_ceil(ROUNDS),
-        time: budget.time / ROUNDS as u32,
+        max_iters: budget.max_iters.div_ceil(rounds),
+        min_iters: budget.min_iters.div_ceil(rounds),
+        time: budget.time / rounds as u32,
         ..budget
     };
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         for (_, ready) in prepared.iter_mut() {
             if let Ok((runner, sampler)) = ready {
                 sampler.run(runner.as_mut(), slice, alloc_counts);

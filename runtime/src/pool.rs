@@ -148,20 +148,18 @@ impl StatePool {
         }
     }
 
-    /// The shard stacks starting with this thread's own.
-    fn stacks_from_own(&self) -> impl Iterator<Item = &IdleStack> {
-        let own = shard::current();
-        self.stacks.iter().flat_map(move |stacks| {
-            (0..stacks.len()).map(move |k| &stacks[(own + k) % stacks.len()].0)
-        })
-    }
-
     /// A pooled state (the most recently returned one of this thread's
     /// shard, or of the next shard that has one), or a new one.
     pub fn acquire(&self, plan: &Plan) -> Box<ExecutionState> {
-        if let Some(state) = self.stacks_from_own().find_map(IdleStack::pop) {
-            bump(&self.counters().hits);
-            return state;
+        if let Some(stacks) = &self.stacks {
+            let own = shard::current();
+            let found = stacks[own].0.pop().or_else(|| {
+                (1..stacks.len()).find_map(|k| stacks[(own + k) % stacks.len()].0.pop())
+            });
+            if let Some(state) = found {
+                bump(&self.counters[own].0.hits);
+                return state;
+            }
         }
         bump(&self.counters().misses);
         Box::new(ExecutionState::new(plan))
@@ -169,24 +167,32 @@ impl StatePool {
 
     /// Resets a state and keeps it, or drops it if the pool is full.
     pub fn release(&self, mut state: Box<ExecutionState>, plan: &Plan) {
-        // Reset only a state that has somewhere to go.
-        if self.stacks_from_own().all(IdleStack::is_full) {
-            bump(&self.counters().drops);
+        let own = shard::current();
+        let counters = &self.counters[own].0;
+        let Some(stacks) = &self.stacks else {
+            bump(&counters.drops);
             return;
-        }
+        };
+        let n = stacks.len();
+        // Reset only a state that has somewhere to go: this thread's shard,
+        // or the next one with room.
+        let Some(first) = (0..n).find(|k| !stacks[(own + k) % n].0.is_full()) else {
+            bump(&counters.drops);
+            return;
+        };
         state.reset(plan);
-        bump(&self.counters().resets);
-        for stack in self.stacks_from_own() {
-            match stack.push(state) {
+        bump(&counters.resets);
+        for k in first..n {
+            match stacks[(own + k) % n].0.push(state) {
                 Ok(()) => {
-                    bump(&self.counters().returns);
+                    bump(&counters.returns);
                     return;
                 }
                 Err(back) => state = back,
             }
         }
         // Every stack filled up meanwhile.
-        bump(&self.counters().drops);
+        bump(&counters.drops);
     }
 }
 

@@ -5,7 +5,7 @@
 //! `instructions CONTENDER WORKLOAD COUNT` with CONTENDER one of `floor`,
 //! `asterism`, `asterism-nolatency`, `reference` (with `--features peers`
 //! also `dag_exec`, `dag-flow`, `dagrs`, `async_dag`), and WORKLOAD one of
-//! `chain50`, `layered50`.
+//! `chainN` or `layeredN` (`chain50`, `layered50`, ...).
 
 use asterism_benches::contenders::{self, Contender, Runner};
 use asterism_benches::workload::Graph;
@@ -13,7 +13,7 @@ use asterism_benches::workload::Graph;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage =
-        "usage: instructions floor|asterism|asterism-nolatency|reference chain50|layered50 COUNT";
+        "usage: instructions floor|asterism|asterism-nolatency|reference chainN|layeredN COUNT";
     if args.len() != 4 {
         eprintln!("{usage}");
         std::process::exit(1);
@@ -36,13 +36,19 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let graph = match args[2].as_str() {
-        "chain50" => Graph::chain(50),
-        "layered50" => Graph::layered(50),
-        other => {
-            eprintln!("unknown workload `{other}`; {usage}");
-            std::process::exit(1);
-        }
+    let sized = |prefix: &str| {
+        args[2]
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+    };
+    let graph = if let Some(n) = sized("chain") {
+        Graph::chain(n)
+    } else if let Some(n) = sized("layered") {
+        Graph::layered(n)
+    } else {
+        eprintln!("unknown workload `{}`; {usage}", args[2]);
+        std::process::exit(1);
     };
     let Ok(count) = args[3].parse::<u64>() else {
         eprintln!("COUNT must be a whole number; {usage}");
