@@ -27,7 +27,7 @@
 //! The pieces, one file each: [`module`] (modules and typed adapters in
 //! [`typed`]), [`registry`], [`stdlib`], [`state`] (the state and its
 //! protocol), [`status`] (the status cell), [`pool`], [`executor`],
-//! [`reference`] (the original's design, the baseline and oracle),
+//! [`reference`](mod@reference) (the original's design, the baseline and oracle),
 //! [`result`], [`config`], [`metrics`].
 #![warn(missing_docs)]
 

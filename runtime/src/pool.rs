@@ -1,7 +1,7 @@
 //! `StatePool`: a bounded, sharded pool of reset execution states.
 //!
 //! Acquire pops a state (a *hit*) or builds one (a *miss*). The RAII
-//! [`StateGuard`] owns the state for the execution and its result; when it
+//! `StateGuard` owns the state for the execution and its result; when it
 //! drops, it cancels whatever a dropped execution left running (rule S7),
 //! resets the state in place (rule S9) and pushes it back (a *return*), or
 //! drops it when the pool is full (a *drop*). Only a `Box` owned by the

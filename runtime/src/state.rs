@@ -6,7 +6,7 @@
 //!
 //! | field | indexed by | holds |
 //! |---|---|---|
-//! | `status` | `NodeIx` | [`StatusCell`]: generation, phase, failed upstream |
+//! | `status` | `NodeIx` | `StatusCell`: generation, phase, failed upstream |
 //! | `slots` | `SlotIx` | write-once `OnceLock<CValue>` data slot |
 //! | `pending` | `NodeIx` | inputs not yet written |
 //! | `latency_ns` | `ModuleIx` | the module's run time: raw clock ticks or nanoseconds |
