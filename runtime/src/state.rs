@@ -7,7 +7,7 @@
 //! | field | indexed by | holds |
 //! |---|---|---|
 //! | `status` | `NodeIx` | `StatusCell`: generation, phase, failed upstream |
-//! | `slots` | `SlotIx` | write-once `OnceLock<CValue>` data slot |
+//! | `slots` | `SlotIx` | write-once `Slot<CValue>` (`OnceLock`'s contract, see `slot.rs`) |
 //! | `pending` | `NodeIx` | inputs not yet written |
 //! | `latency_ns` | `ModuleIx` | the module's run time: raw clock ticks or nanoseconds |
 //! | `failures` | `NodeIx` | why a failed or timed-out node failed |
