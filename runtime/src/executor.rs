@@ -135,6 +135,9 @@ pub(crate) struct RunCounts {
     pub(crate) skipped: u64,
 }
 
+/// Rule S5, shared form: one atomic decrement per consumer of `slot`; the
+/// decrement that reaches zero makes the consumer ready, once. The cold
+/// paths' counterpart of [`release_fanout`].
 #[inline]
 fn publish_slot(
     plan: &Plan,
