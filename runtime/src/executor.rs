@@ -239,9 +239,16 @@ fn drive_poll(
 ) -> Poll<Option<Abort>> {
     let generation = state.generation();
     if std::mem::take(first) {
+        // An execution cancelled, or past its deadline, before it starts
+        // polls no module's future.
+        if let Some(abort) = aborted_already(options) {
+            state.cancel_all();
+            return Poll::Ready(Some(abort));
+        }
         // Optimistically in order, polling each async module's future at
         // once: while every future is ready when first polled, the run
-        // needs no dependency counting at all.
+        // needs no dependency counting at all. (Cancellation and the
+        // deadline are checked again when a future is left pending.)
         match run_in_order::<true>(ctx, state, generation, counts, Some(cx)) {
             None => return Poll::Ready(None),
             Some(next) => switch_to_dataflow(ctx, state, next),
@@ -427,6 +434,21 @@ fn run_in_order<const ASYNC: bool>(
     }
 }
 
+/// Whether the execution is cancelled or past its deadline already.
+fn aborted_already(options: &RunOptions) -> Option<Abort> {
+    if options
+        .cancel
+        .as_ref()
+        .is_some_and(CancellationToken::is_cancelled)
+    {
+        return Some(Abort::Cancelled);
+    }
+    if options.deadline.is_some_and(|d| d <= Instant::now()) {
+        return Some(Abort::DeadlineExceeded);
+    }
+    None
+}
+
 /// Turns an in-order pass that stopped at position `next` (right after the
 /// async module it left pending) into the dataflow loop: every node from
 /// `next` on that still waits gets its pending count from its input slots
@@ -547,7 +569,7 @@ fn run_node<const DATAFLOW: bool>(
             let ticks = started.map(|s| {
                 let e = tsc.raw();
                 *clock = Some(e);
-                e.wrapping_sub(s)
+                e.saturating_sub(s)
             });
             if let (true, Some(t)) = (ctx.record_latency, ticks) {
                 store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(t));
@@ -617,18 +639,27 @@ fn run_raw<const DATAFLOW: bool>(
     let ticks = started.map(|s| {
         let e = tsc.raw();
         *clock = Some(e);
-        e.wrapping_sub(s)
+        e.saturating_sub(s)
     });
     if let (true, Some(t)) = (ctx.record_latency, ticks) {
         store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(t));
     }
+    // Every output some node reads must be there, however the count came
+    // out (a module that repeats an output nobody reads must not pass for
+    // complete).
+    let complete = written == sig.outputs.len()
+        && ctx
+            .plan
+            .node_outputs(n)
+            .iter()
+            .all(|&s| s == UNBOUND_SLOT || shared.slots[s.ix()].get().is_some());
     match result {
-        Ok(()) if written == sig.outputs.len() && !overran(op.timeout, ticks) => {
+        Ok(()) if complete && !overran(op.timeout, ticks) => {
             complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
         }
         other => {
             let failure = match other {
-                Ok(()) if written < sig.outputs.len() => {
+                Ok(()) if !complete => {
                     missing_outputs(sig.name.as_str(), written, sig.outputs.len())
                 }
                 // A sync module cannot be interrupted; one that
@@ -737,20 +768,20 @@ fn run_async<const DATAFLOW: bool>(
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
         Err(panic) => Err(NodeFailure::panic(panic)),
     };
-    // A future that panics in drop fails its node (the loop's guard
-    // charges the panic to the running node); it does not take the driver
-    // down.
-    running.enter(n, None);
-    drop(future);
-    running.leave();
     if let Some(s) = started {
         let e = tsc.raw();
         *clock = Some(e);
         store_mut(
             &mut shared.latency_ns[op.module.ix()],
-            latency_ticks(e.wrapping_sub(s)),
+            latency_ticks(e.saturating_sub(s)),
         );
     }
+    // A future that panics in drop fails its node (the loop's guard
+    // charges the panic to the running node), as in `poll_in_flight`; it
+    // does not take the driver down.
+    running.enter(n, None);
+    drop(future);
+    running.leave();
     match outcome {
         // The common case, one output of the declared type, straight into
         // its slot.
@@ -781,7 +812,9 @@ const TICKS_FLAG: u64 = 1 << 63;
 /// A latency word holding raw clock ticks.
 #[inline]
 pub(crate) fn latency_ticks(ticks: u64) -> u64 {
-    // A tick count never reaches 2^63 (a century of a 3 GHz counter).
+    // Deltas are saturating (a counter read on another core can be a little
+    // behind), so a tick count is a real duration and never reaches 2^63
+    // (a century of a 3 GHz counter).
     ticks | TICKS_FLAG
 }
 
@@ -955,10 +988,21 @@ fn poll_in_flight(
             let latency = latency_nanos(done.started.elapsed());
             shared.latency_ns[m.ix()].store(latency, Ordering::Relaxed);
         }
-        // A future that panics in drop must not take the driver down.
-        let _ = catch_unwind(AssertUnwindSafe(move || drop(done)));
+        // A future that panics in drop fails its node (as one that is
+        // ready at once does); it must not take the driver down.
+        let dropped = catch_unwind(AssertUnwindSafe(move || drop(done)));
         progressed = true;
-        let outcome = outcome.and_then(|output| write_outputs(ctx, shared, node, m, output));
+        let outcome = match (outcome, dropped) {
+            (Ok(output), Ok(())) => write_outputs(ctx, shared, node, m, output),
+            (Ok(_), Err(panic)) => Err(NodeFailure::panic(panic)),
+            // Already failed (a timeout, say): that is the node's failure.
+            (Err(failure), dropped) => {
+                if let Err(panic) = dropped {
+                    let _ = catch_unwind(AssertUnwindSafe(move || drop(panic)));
+                }
+                Err(failure)
+            }
+        };
         finish(ctx.plan, shared, scratch, generation, node, outcome, counts);
     }
     progressed

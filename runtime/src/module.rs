@@ -189,6 +189,9 @@ pub struct ModuleOutputs<'a> {
     sink: OutputSink<'a>,
     signature: &'a ModuleSignature,
     written: usize,
+    /// Which unbound outputs (the first 64) were written: nobody reads
+    /// them, but writing one twice is still an error.
+    unbound_written: u64,
 }
 
 impl<'a> ModuleOutputs<'a> {
@@ -201,6 +204,7 @@ impl<'a> ModuleOutputs<'a> {
             sink: OutputSink::Slots(slots, row),
             signature,
             written: 0,
+            unbound_written: 0,
         }
     }
 
@@ -209,6 +213,7 @@ impl<'a> ModuleOutputs<'a> {
             sink: OutputSink::Collect(into),
             signature,
             written: 0,
+            unbound_written: 0,
         }
     }
 
@@ -235,8 +240,20 @@ impl<'a> ModuleOutputs<'a> {
         let written = match &mut self.sink {
             OutputSink::Slots(slots, row) => match row.get(i) {
                 None => false,
-                // Nobody reads this output: drop the value.
-                Some(&s) if s == UNBOUND_SLOT => true,
+                // Nobody reads this output: drop the value (once).
+                Some(&s) if s == UNBOUND_SLOT => {
+                    let bit = u32::try_from(i).ok().and_then(|i| 1u64.checked_shl(i));
+                    match bit {
+                        Some(bit) if self.unbound_written & bit != 0 => false,
+                        Some(bit) => {
+                            self.unbound_written |= bit;
+                            true
+                        }
+                        // Past 64 outputs a repeat goes unnoticed here; the
+                        // executor still checks every read output is there.
+                        None => true,
+                    }
+                }
                 Some(s) => slots[s.ix()].set(value).is_ok(),
             },
             OutputSink::Collect(into) => match into.get_mut(i) {

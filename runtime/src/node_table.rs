@@ -14,8 +14,8 @@
 //! - the input row, and for a typed module its one output slot;
 //! - the **fan-out**: the consumers of all the node's bound outputs, in
 //!   one row, so that completing a node is one loop of pending decrements;
-//! - for a plan without async modules, a topological order to run it in
-//!   one pass, with no pending counts at all.
+//! - a topological order: every run starts by walking it, with no pending
+//!   counts at all; a plan without async modules runs entirely so.
 
 use std::ops::Range;
 use std::sync::Arc;

@@ -92,7 +92,6 @@ impl<T> Slot<T> {
         self.value.with(|p| unsafe { (*p).as_ref() })
     }
 
-    /// Empties the slot, returning the value it held.
     /// Writes an empty slot through `&mut` (W3): the executor's path, with
     /// no atomic read-modify-write. Refused, handing the value back, when
     /// the slot is already written.
@@ -106,6 +105,7 @@ impl<T> Slot<T> {
         Ok(())
     }
 
+    /// Empties the slot, returning the value it held.
     #[inline]
     pub(crate) fn take(&mut self) -> Option<T> {
         store_mut(&mut self.state, EMPTY);

@@ -27,8 +27,19 @@
 //!   (`StatusCell::start_mut` / `complete_mut`, `Slot::set_mut`, pending
 //!   counts through `get_mut`): the same transitions, checked the same way,
 //!   as plain loads and stores. The shared forms (compare-and-swap,
-//!   `fetch_sub`) serve the cold paths and any holder of `&Shared`, and are
-//!   what the loom models check; rules S2-S8 hold for both forms.
+//!   `fetch_sub`) serve the cold paths, raw modules' outputs (written
+//!   through `ModuleOutputs` while inputs are borrowed) and any holder of
+//!   `&Shared`, and are what the loom models check; rules S2-S8 hold for
+//!   both forms.
+//! - **S0' (in-order pass).** A run first walks the plan's topological
+//!   order. When the walk reaches a node, every node it reads from has
+//!   already ended (or the node was skipped, S6), so its inputs are written:
+//!   the condition S2 asks of a zero pending count holds without counting,
+//!   and the walk neither reads nor decrements pending counts. If an async
+//!   module's future is pending, the walk stops right after it, and every
+//!   later node that still waits gets its pending count from its unwritten
+//!   input slots (those its in-flight or later producers will write) before
+//!   the dataflow loop takes over; from then on S2-S5 apply as written.
 //! - **S1 (fixed shape).** Every array is sized from the plan when the state
 //!   is built and never resized; indices from the plan are always in range.
 //! - **S2 (one runner).** A node starts only when its pending count is zero

@@ -196,7 +196,7 @@ impl StatusCell {
         self.transition(generation, |p| p == Phase::Running, to, 0)
     }
 
-    /// `Waiting -> Skipped`, naming the failed upstream node (rule S5).
+    /// `Waiting -> Skipped`, naming the failed upstream node (rule S6).
     pub(crate) fn skip(&self, generation: u32, upstream: NodeIx) -> Transition {
         self.transition(
             generation,
@@ -206,7 +206,7 @@ impl StatusCell {
         )
     }
 
-    /// `Waiting | Running -> Cancelled` (rule S6).
+    /// `Waiting | Running -> Cancelled` (rule S7).
     pub(crate) fn cancel(&self, generation: u32) -> Transition {
         self.transition(generation, |p| !p.is_terminal(), Phase::Cancelled, 0)
     }
@@ -242,7 +242,7 @@ impl StatusCell {
     }
 
     /// Back to `Waiting` in a new generation; `&mut` proves no one else
-    /// holds the cell (rule S7).
+    /// holds the cell (rule S9).
     pub(crate) fn reset(&mut self, generation: u32) {
         let word = StatusSnapshot::pack(generation, Phase::Waiting, 0).0;
         crate::sync::store_mut(&mut self.0, word);

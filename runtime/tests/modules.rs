@@ -502,6 +502,46 @@ fn an_output_nobody_reads_is_dropped_and_the_module_succeeds() {
     }
 }
 
+#[test]
+fn a_raw_module_that_repeats_an_unread_output_instead_of_writing_a_read_one_fails() {
+    // quot is read by nobody here; rem feeds `stdlib.to-string`. The module
+    // writes quot twice, ignores the refusal, and never writes rem.
+    let repeater = Module::raw_sync(divmod_signature("t.repeat"), |i, o| {
+        let (a, b) = (i.int(0)?, i.int(1)?);
+        o.set(0, CValue::Int(a / b))?;
+        let _ = o.set(0, CValue::Int(a / b));
+        Ok(())
+    });
+    let mut b = DagBuilder::seeded("repeat", 3);
+    let a = b.input("a", CType::Int);
+    let bb = b.input("b", CType::Int);
+    let dm = b.module("t.repeat");
+    b.bind(a, dm, "a");
+    b.bind(bb, dm, "b");
+    let rem = b.produce(dm, "rem", "rem", CType::Int);
+    let to_s = b.module("stdlib.to-string");
+    b.bind(rem, to_s, "value");
+    let text = b.produce(to_s, "out", "text", CType::String);
+    b.output("text", text);
+    let mut registry = Registry::with_stdlib();
+    registry.register(repeater);
+    for config in [
+        RuntimeConfig::default(),
+        RuntimeConfig::default().reference(),
+    ] {
+        let program = Program::load(&b.build(), &registry, &config).unwrap();
+        let r = program.run_sync(ab(&program, 17, 5)).unwrap();
+        assert_eq!(r.failed_count(), 1, "{:?}", r.problems());
+        assert_eq!(r.skipped_count(), 1, "the reader of rem never runs");
+        assert!(
+            r.failures()[0].1.message.contains("t.repeat"),
+            "{}",
+            r.failures()[0].1.message
+        );
+        assert_eq!(r.output_named("text"), None);
+    }
+}
+
 fn half_writer() -> Module {
     Module::raw_sync(divmod_signature("t.half"), |i, o| {
         o.set(0, CValue::Int(i.int(0)? / i.int(1)?))
@@ -1124,4 +1164,68 @@ async fn a_ready_future_that_panics_in_drop_fails_its_node_and_the_driver_surviv
     // The same pooled state serves the next run.
     assert_eq!(run_async(&program, &[("x", int(1))]).await, Ok(int(2)));
     assert_eq!(program.metrics().pool.misses, 0);
+}
+
+#[tokio::test]
+async fn an_execution_cancelled_or_late_before_it_starts_polls_no_future() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let polled = Arc::new(AtomicUsize::new(0));
+    let seen = polled.clone();
+    let module = Module::asynchronous("t.count", ["x"], "out", move |x: i64| {
+        let seen = seen.clone();
+        async move {
+            seen.fetch_add(1, Ordering::SeqCst);
+            x
+        }
+    });
+    let program = program_for(&module, &RuntimeConfig::default());
+    let token = asterism_runtime::CancellationToken::new();
+    token.cancel();
+    let r = program
+        .run_with(
+            inputs(&program, &[("x", int(1))]),
+            &asterism_runtime::RunOptions::with_cancel(token),
+        )
+        .await
+        .expect("valid inputs");
+    assert!(r.is_cancelled());
+    drop(r);
+    let late = asterism_runtime::RunOptions {
+        deadline: Some(tokio::time::Instant::now() - std::time::Duration::from_millis(1)),
+        cancel: None,
+    };
+    let r = program
+        .run_with(inputs(&program, &[("x", int(1))]), &late)
+        .await
+        .expect("valid inputs");
+    assert!(r.deadline_exceeded());
+    drop(r);
+    assert_eq!(polled.load(Ordering::SeqCst), 0, "no future was polled");
+    // The same program runs normally afterwards.
+    assert_eq!(run_async(&program, &[("x", int(5))]).await, Ok(int(5)));
+    assert_eq!(polled.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_pending_future_that_panics_in_drop_fails_its_node_too() {
+    let module = Module::asynchronous("t.bad-drop-later", ["x"], "out", |x: i64| {
+        let guard = PanicsWhenDropped(x == 13);
+        async move {
+            let _keep = &guard;
+            // Pending once, so the future finishes through the in-flight list.
+            tokio::task::yield_now().await;
+            x + 1
+        }
+    });
+    let program = program_for(&module, &RuntimeConfig::default().with_pool_size(1));
+    let failure = run_async(&program, &[("x", int(13))]).await.unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Panic);
+    assert!(
+        failure.message.contains("panics in drop"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(run_async(&program, &[("x", int(1))]).await, Ok(int(2)));
 }
