@@ -7,7 +7,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use asterism::{CType, CValue, DagBuilder, InputIx, OutputIx, Program, Registry, RuntimeConfig};
+use asterism::{
+    CType, CValue, DagBuilder, InputIx, Module, OutputIx, Program, Registry, RuntimeConfig,
+};
 
 struct Counting;
 
@@ -143,4 +145,50 @@ fn the_counter_sees_allocations() {
     // Guards the test above against a counter that never counts.
     let n = allocations_in(|| drop(std::hint::black_box(vec![1u8; 64])));
     assert_eq!(n, 1);
+}
+
+/// A chain of `n` async modules whose futures are ready at once.
+fn async_chain(n: usize) -> (Program, InputIx, OutputIx) {
+    let mut registry = Registry::new();
+    registry.register(Module::asynchronous(
+        "t.inc-async",
+        ["a"],
+        "out",
+        |a: i64| async move { a.wrapping_add(1) },
+    ));
+    let mut b = DagBuilder::seeded("async-chain", 7);
+    let mut v = b.input("x", CType::Int);
+    for i in 0..n {
+        let m = b.module("t.inc-async");
+        b.bind(v, m, "a");
+        v = b.produce(m, "out", format!("v{i}"), CType::Int);
+    }
+    b.output("out", v);
+    let program = Program::load(&b.build(), &registry, &RuntimeConfig::default()).unwrap();
+    let (x, out) = (program.input("x").unwrap(), program.output("out").unwrap());
+    (program, x, out)
+}
+
+#[test]
+fn an_async_module_ready_at_once_costs_its_boxed_future_and_nothing_more() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (program, x, out) = async_chain(20);
+    rt.block_on(async {
+        for _ in 0..10 {
+            program.run([(x, CValue::Int(0))]).await.unwrap();
+        }
+        for i in 0..100 {
+            let before = ALLOCS.with(Cell::get);
+            let r = program.run([(x, CValue::Int(i))]).await.unwrap();
+            assert_eq!(r.output(out), Some(&CValue::Int(i + 20)));
+            drop(r);
+            let n = ALLOCS.with(Cell::get) - before;
+            // One `Box::pin` per module: no in-flight entry, no timer, no
+            // task.
+            assert_eq!(n, 20, "execution {i} allocated {n} times");
+        }
+    });
 }
