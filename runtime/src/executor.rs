@@ -57,7 +57,7 @@ use crate::node_table::{NodeBody, NodeOp, NodeTable};
 use crate::result::{Abort, FailureKind, NodeFailure};
 use crate::state::{ExecutionState, Scratch, Shared};
 use crate::status::{Phase, Transition};
-use crate::sync::{load_mut, store_mut, AtomicU32, Ordering};
+use crate::sync::{load_mut, store_mut, AtomicU32, AtomicU64, Ordering};
 
 /// The clock of sync-module latencies: quanta's, calibrated once per
 /// process, read as raw ticks in the loop and converted per module.
@@ -83,6 +83,21 @@ impl RunOptions {
             deadline: Some(Instant::now() + after),
             cancel: None,
         }
+    }
+
+    /// Whether the execution is cancelled or past its deadline now.
+    pub(crate) fn aborted(&self) -> Option<Abort> {
+        if self
+            .cancel
+            .as_ref()
+            .is_some_and(CancellationToken::is_cancelled)
+        {
+            return Some(Abort::Cancelled);
+        }
+        if self.deadline.is_some_and(|d| d <= Instant::now()) {
+            return Some(Abort::DeadlineExceeded);
+        }
+        None
     }
 
     /// Options with a cancellation token.
@@ -241,7 +256,7 @@ fn drive_poll(
     if std::mem::take(first) {
         // An execution cancelled, or past its deadline, before it starts
         // polls no module's future.
-        if let Some(abort) = aborted_already(options) {
+        if let Some(abort) = options.aborted() {
             state.cancel_all();
             return Poll::Ready(Some(abort));
         }
@@ -434,21 +449,6 @@ fn run_in_order<const ASYNC: bool>(
     }
 }
 
-/// Whether the execution is cancelled or past its deadline already.
-fn aborted_already(options: &RunOptions) -> Option<Abort> {
-    if options
-        .cancel
-        .as_ref()
-        .is_some_and(CancellationToken::is_cancelled)
-    {
-        return Some(Abort::Cancelled);
-    }
-    if options.deadline.is_some_and(|d| d <= Instant::now()) {
-        return Some(Abort::DeadlineExceeded);
-    }
-    None
-}
-
 /// Turns an in-order pass that stopped at position `next` (right after the
 /// async module it left pending) into the dataflow loop: every node from
 /// `next` on that still waits gets its pending count from its input slots
@@ -558,22 +558,13 @@ fn run_node<const DATAFLOW: bool>(
     match &op.body {
         NodeBody::Typed(body) => {
             counts.modules_run += 1;
-            let started = match *clock {
-                Some(t) => Some(t),
-                None => op.timed.then(|| tsc.raw()),
-            };
+            let started = start_clock(*clock, op.timed, tsc);
             let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
             running.enter(n, started);
             let result = body(&inputs);
             running.leave();
-            let ticks = started.map(|s| {
-                let e = tsc.raw();
-                *clock = Some(e);
-                e.saturating_sub(s)
-            });
-            if let (true, Some(t)) = (ctx.record_latency, ticks) {
-                store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(t));
-            }
+            let ticks = stop_clock(started, clock, tsc);
+            record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
             match result {
                 Ok(value) if !overran(op.timeout, ticks) => {
                     if op.out != UNBOUND_SLOT {
@@ -625,10 +616,7 @@ fn run_raw<const DATAFLOW: bool>(
 ) {
     let table = ctx.table;
     counts.modules_run += 1;
-    let started = match *clock {
-        Some(t) => Some(t),
-        None => op.timed.then(|| tsc.raw()),
-    };
+    let started = start_clock(*clock, op.timed, tsc);
     let sig = &op.sig;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
     let mut outputs = ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
@@ -636,14 +624,8 @@ fn run_raw<const DATAFLOW: bool>(
     let result = body(&inputs, &mut outputs);
     running.leave();
     let written = outputs.written();
-    let ticks = started.map(|s| {
-        let e = tsc.raw();
-        *clock = Some(e);
-        e.saturating_sub(s)
-    });
-    if let (true, Some(t)) = (ctx.record_latency, ticks) {
-        store_mut(&mut shared.latency_ns[op.module.ix()], latency_ticks(t));
-    }
+    let ticks = stop_clock(started, clock, tsc);
+    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
     // Every output some node reads must be there, however the count came
     // out (a module that repeats an output nobody reads must not pass for
     // complete).
@@ -768,14 +750,8 @@ fn run_async<const DATAFLOW: bool>(
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
         Err(panic) => Err(NodeFailure::panic(panic)),
     };
-    if let Some(s) = started {
-        let e = tsc.raw();
-        *clock = Some(e);
-        store_mut(
-            &mut shared.latency_ns[op.module.ix()],
-            latency_ticks(e.saturating_sub(s)),
-        );
-    }
+    let ticks = stop_clock(started, clock, tsc);
+    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
     // A future that panics in drop fails its node (the loop's guard
     // charges the panic to the running node), as in `poll_in_flight`; it
     // does not take the driver down.
@@ -801,6 +777,36 @@ fn run_async<const DATAFLOW: bool>(
             }
             Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
         },
+    }
+}
+
+/// The clock reading a body starts at: the previous sync module's end if
+/// the chain is unbroken, a fresh read if the node is `timed`, else none.
+#[inline(always)]
+fn start_clock(clock: Option<u64>, timed: bool, tsc: &quanta::Clock) -> Option<u64> {
+    match clock {
+        Some(t) => Some(t),
+        None => timed.then(|| tsc.raw()),
+    }
+}
+
+/// Ends a body's timing: one read, which also starts the next module's
+/// (the chain). Returns the ticks elapsed, saturating (a counter read on
+/// another core can be a little behind).
+#[inline(always)]
+fn stop_clock(started: Option<u64>, clock: &mut Option<u64>, tsc: &quanta::Clock) -> Option<u64> {
+    started.map(|s| {
+        let e = tsc.raw();
+        *clock = Some(e);
+        e.saturating_sub(s)
+    })
+}
+
+/// Stores a module's latency, if recorded, as a tick word.
+#[inline(always)]
+fn record_ticks(record: bool, latency: &mut [AtomicU64], op: &NodeOp, ticks: Option<u64>) {
+    if let (true, Some(t)) = (record, ticks) {
+        store_mut(&mut latency[op.module.ix()], latency_ticks(t));
     }
 }
 

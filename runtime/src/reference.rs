@@ -241,7 +241,7 @@ where
             }
         }
         if abort.is_none() {
-            abort = check_abort(options);
+            abort = options.aborted();
         }
     }
 
@@ -262,20 +262,6 @@ fn upstream_cause(plan: &Plan, st: &RefState, slot: asterism_compiler::SlotIx) -
         Some(RefStatus::Skipped(cause)) => *cause,
         _ => producer,
     }
-}
-
-fn check_abort(options: &RunOptions) -> Option<Abort> {
-    if options
-        .cancel
-        .as_ref()
-        .is_some_and(CancellationToken::is_cancelled)
-    {
-        return Some(Abort::Cancelled);
-    }
-    if options.deadline.is_some_and(|d| d <= Instant::now()) {
-        return Some(Abort::DeadlineExceeded);
-    }
-    None
 }
 
 enum Awaited {
