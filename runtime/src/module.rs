@@ -318,25 +318,6 @@ pub(crate) enum Body {
     Async(Arc<AsyncBody>),
 }
 
-impl Body {
-    /// Runs a sync body (typed or raw) writing through `outputs`, for
-    /// executors that collect outputs rather than write slots (the
-    /// reference executor). An async body is an error: call it instead.
-    pub(crate) fn call_sync(
-        &self,
-        inputs: &ModuleInputs<'_>,
-        outputs: &mut ModuleOutputs<'_>,
-    ) -> Result<(), ModuleError> {
-        match self {
-            Body::Typed(body) => body(inputs).and_then(|v| outputs.set_typed(0, v)),
-            Body::Sync(body) => body(inputs, outputs),
-            Body::Async(_) => Err(ModuleError::new(
-                "an async module body was called as a sync one (an executor bug)",
-            )),
-        }
-    }
-}
-
 /// A module implementation: a signature and a body.
 #[derive(Clone)]
 pub struct Module {

@@ -25,7 +25,9 @@ use asterism_compiler::{
     ModuleIx, ModuleSignature, NodeIx, NodeKind, Plan, SlotIx, TransformIx, UNBOUND_SLOT,
 };
 
-use crate::module::{AsyncBody, Body, SyncBody, TypedBody};
+use crate::module::{
+    AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, SyncBody, TypedBody,
+};
 
 /// What running a node means.
 pub(crate) enum NodeBody {
@@ -37,6 +39,26 @@ pub(crate) enum NodeBody {
     Async(Arc<AsyncBody>),
     /// An inline transform.
     Transform(TransformIx),
+}
+
+impl NodeBody {
+    /// Runs a sync module's body (typed or raw) writing through `outputs`,
+    /// for executors that collect outputs rather than write slots (the
+    /// reference executor). Anything else is an error: an async body is
+    /// called, a transform applied.
+    pub(crate) fn call_sync(
+        &self,
+        inputs: &ModuleInputs<'_>,
+        outputs: &mut ModuleOutputs<'_>,
+    ) -> Result<(), ModuleError> {
+        match self {
+            NodeBody::Typed(body) => body(inputs).and_then(|v| outputs.set_typed(0, v)),
+            NodeBody::Raw(body) => body(inputs, outputs),
+            NodeBody::Async(_) | NodeBody::Transform(_) => Err(ModuleError::new(
+                "a node that is not a sync module was called as one (an executor bug)",
+            )),
+        }
+    }
 }
 
 /// One node's record.

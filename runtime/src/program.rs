@@ -17,7 +17,6 @@ use crate::config::RuntimeConfig;
 use crate::error::{BindError, BindErrors, InputError, RunError};
 use crate::executor::{self, ExecCtx, RunCounts, RunOptions};
 use crate::metrics::{Metrics, MetricsSnapshot};
-use crate::module::Body;
 use crate::node_table::NodeTable;
 use crate::pool::{StateGuard, StatePool};
 use crate::registry::Registry;
@@ -37,16 +36,11 @@ pub enum LoadError {
 
 pub(crate) struct ProgramInner {
     pub(crate) plan: Arc<Plan>,
-    /// Indexed by ModuleIx.
-    pub(crate) bodies: Vec<Body>,
-    /// Indexed by ModuleIx: the timeout in effect.
-    pub(crate) timeouts: Vec<Option<Duration>>,
-    /// The executor's per-node table (bodies, rows, timeouts).
+    /// Per node: body, rows, the timeout in effect (both executors use it).
     pub(crate) table: NodeTable,
     pub(crate) pool: StatePool,
     pub(crate) metrics: Metrics,
     pub(crate) config: RuntimeConfig,
-    pub(crate) has_async: bool,
 }
 
 impl ProgramInner {
@@ -118,7 +112,6 @@ impl Program {
         if !errors.is_empty() {
             return Err(BindErrors(errors));
         }
-        let has_async = bodies.iter().any(|b| matches!(b, Body::Async(_)));
         // Calibrate the clock now, not in the first execution.
         let _ = executor::latency_clock();
         let table = NodeTable::build(&plan, &bodies, &timeouts, config.modules.record_latency);
@@ -127,13 +120,10 @@ impl Program {
         Ok(Program {
             inner: Arc::new(ProgramInner {
                 plan,
-                bodies,
-                timeouts,
                 table,
                 pool,
                 metrics: Metrics::default(),
                 config: config.clone(),
-                has_async,
             }),
         })
     }
@@ -160,7 +150,7 @@ impl Program {
 
     /// Whether any module is async (then `run_sync` refuses).
     pub fn has_async_modules(&self) -> bool {
-        self.inner.has_async
+        !self.inner.table.in_order()
     }
 
     /// Resolves an input name to a handle; keep it for per-call use.
@@ -269,7 +259,7 @@ impl Program {
     where
         I: IntoIterator<Item = (InputIx, CValue)>,
     {
-        if self.inner.has_async {
+        if self.has_async_modules() {
             return Err(RunError::needs_async());
         }
         let inner = &*self.inner;

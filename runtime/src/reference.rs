@@ -28,7 +28,8 @@ use uuid::Uuid;
 use crate::error::RunError;
 use crate::executor::{RunCounts, RunOptions};
 use crate::metrics::Metrics;
-use crate::module::{Body, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
+use crate::module::{ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
+use crate::node_table::NodeBody;
 use crate::pool::StateGuard;
 use crate::program::{fill_inputs, finish_result, ProgramInner};
 use crate::result::{Abort, ExecutionResult, FailureKind, NodeFailure};
@@ -159,12 +160,13 @@ where
                 counts.modules_run += 1;
                 st = st.with_status(uuid, RefStatus::Running);
                 let sig = plan.module_signature(m);
-                let timeout = inner.timeouts[m.ix()];
+                let op = inner.table.op(plan.module_node(m));
+                let timeout = op.timeout;
                 let inputs = ModuleInputs::from_values(&values, sig);
                 let mut outs: Vec<Option<CValue>> = vec![None; sig.outputs.len()];
                 let clock = std::time::Instant::now();
-                let outcome: Result<(), NodeFailure> = match &inner.bodies[m.ix()] {
-                    body @ (Body::Typed(_) | Body::Sync(_)) => {
+                let outcome: Result<(), NodeFailure> = match &op.body {
+                    body @ (NodeBody::Typed(_) | NodeBody::Raw(_) | NodeBody::Transform(_)) => {
                         let mut outputs = ModuleOutputs::collect(&mut outs, sig);
                         let r = catch_unwind(AssertUnwindSafe(|| {
                             body.call_sync(&inputs, &mut outputs)
@@ -180,7 +182,8 @@ where
                             Err(p) => Err(NodeFailure::panic(p)),
                         }
                     }
-                    Body::Async(body) => match catch_unwind(AssertUnwindSafe(|| body(&inputs))) {
+                    NodeBody::Async(body) => match catch_unwind(AssertUnwindSafe(|| body(&inputs)))
+                    {
                         Err(p) => Err(NodeFailure::panic(p)),
                         Ok(fut) => match await_module(fut, timeout, options).await {
                             Awaited::Done(Ok(output)) => {
