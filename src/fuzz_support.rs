@@ -25,10 +25,10 @@ pub fn sample_value(ty: &CType) -> Option<CValue> {
         CType::Int => CValue::Int(0),
         CType::Float => CValue::Float(0.0),
         CType::Boolean => CValue::Boolean(false),
-        CType::List(e) => CValue::List(Vec::new(), (**e).clone()),
-        CType::Seq(e) => CValue::Seq(Vec::new(), (**e).clone()),
-        CType::Map(k, v) => CValue::Map(Vec::new(), (**k).clone(), (**v).clone()),
-        CType::Product(s) => CValue::Product(
+        CType::List(e) => CValue::List(Vec::new(), e.clone()),
+        CType::Seq(e) => CValue::Seq(Vec::new(), e.clone()),
+        CType::Map(k, v) => CValue::Map(Vec::new(), k.clone(), v.clone()),
+        CType::Product(s) => CValue::product(
             s.iter()
                 .map(|(f, t)| Some((f.clone(), sample_value(t)?)))
                 .collect::<Option<_>>()?,
@@ -37,10 +37,10 @@ pub fn sample_value(ty: &CType) -> Option<CValue> {
         CType::Union(s) => {
             return s.iter().find_map(|(tag, t)| {
                 let v = sample_value(t)?;
-                Some(CValue::Union(Box::new(v), s.clone(), tag.clone()))
+                Some(CValue::union(v, s.clone(), tag.as_str()))
             })
         }
-        CType::Optional(t) => CValue::None((**t).clone()),
+        CType::Optional(t) => CValue::None(t.clone()),
     })
 }
 

@@ -99,8 +99,8 @@ fn decode_at(path: &Path<'_>, ty: &CType, json: &Json) -> Result<CValue, PlainJs
                 values.push(decode_at(&Path::Index(path, i), elem, item)?);
             }
             match ty {
-                CType::List(_) => CValue::List(values, (**elem).clone()),
-                _ => CValue::Seq(values, (**elem).clone()),
+                CType::List(_) => CValue::List(values, elem.clone()),
+                _ => CValue::Seq(values, elem.clone()),
             }
         }
         CType::Map(k, v) => {
@@ -133,7 +133,7 @@ fn decode_at(path: &Path<'_>, ty: &CType, json: &Json) -> Result<CValue, PlainJs
                 }
                 _ => return Err(bad()),
             }
-            CValue::Map(entries, (**k).clone(), (**v).clone())
+            CValue::Map(entries, k.clone(), v.clone())
         }
         CType::Product(structure) => {
             let obj = json.as_object().ok_or_else(bad)?;
@@ -161,7 +161,7 @@ fn decode_at(path: &Path<'_>, ty: &CType, json: &Json) -> Result<CValue, PlainJs
                     problem: format!("unexpected field; the record {ty} has no such field"),
                 });
             }
-            CValue::Product(values, structure.clone())
+            CValue::product(values, structure.clone())
         }
         CType::Union(structure) => {
             let obj = json.as_object().ok_or_else(bad)?;
@@ -181,11 +181,11 @@ fn decode_at(path: &Path<'_>, ty: &CType, json: &Json) -> Result<CValue, PlainJs
                 problem: format!("`{tag}` is not a variant of {ty}"),
             })?;
             let value = decode_at(&Path::Field(path, tag), vty, val)?;
-            CValue::Union(Box::new(value), structure.clone(), tag.clone())
+            CValue::union(value, structure.clone(), tag.as_str())
         }
         CType::Optional(inner) => match json {
-            Json::Null => CValue::None((**inner).clone()),
-            other => CValue::Some(Box::new(decode_at(path, inner, other)?), (**inner).clone()),
+            Json::Null => CValue::None(inner.clone()),
+            other => CValue::Some(Box::new(decode_at(path, inner, other)?), inner.clone()),
         },
     })
 }
@@ -198,7 +198,7 @@ pub fn encode(value: &CValue) -> Json {
         CValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
         CValue::Boolean(b) => Json::Bool(*b),
         CValue::List(vs, _) | CValue::Seq(vs, _) => Json::Array(vs.iter().map(encode).collect()),
-        CValue::Map(entries, CType::String, _) => Json::Object(
+        CValue::Map(entries, k, _) if **k == CType::String => Json::Object(
             entries
                 .iter()
                 .map(|(k, v)| (k.as_str().unwrap_or_default().to_owned(), encode(v)))
@@ -215,7 +215,7 @@ pub fn encode(value: &CValue) -> Json {
         }
         CValue::Union(v, _, tag) => {
             let mut obj = serde_json::Map::new();
-            obj.insert(tag.clone(), encode(v));
+            obj.insert(tag.to_string(), encode(v));
             Json::Object(obj)
         }
         CValue::Some(v, _) => encode(v),

@@ -208,9 +208,9 @@ impl InlineTransform {
             InlineTransform::Guard => match input(1) {
                 CValue::Boolean(true) => {
                     let v = input(0);
-                    Ok(CValue::Some(Box::new(v.clone()), inner_of(out_type, v)))
+                    Ok(CValue::some(v.clone(), inner_of(out_type, v)))
                 }
-                CValue::Boolean(false) => Ok(CValue::None(inner_of(out_type, input(0)))),
+                CValue::Boolean(false) => Ok(CValue::none(inner_of(out_type, input(0)))),
                 other => terr(format!("Guard: cond is {}, not a Boolean", other.tag())),
             },
             InlineTransform::Coalesce => match input(0) {
@@ -245,7 +245,7 @@ impl InlineTransform {
                     CType::List(e) | CType::Seq(e) => (**e).clone(),
                     _ => values.first().map_or(CType::String, CValue::ctype),
                 };
-                Ok(CValue::List(values, elem))
+                Ok(CValue::list(values, elem))
             }
             InlineTransform::RecordBuild { fields } => {
                 let values: BTreeMap<String, CValue> = fields
@@ -257,7 +257,7 @@ impl InlineTransform {
                     CType::Product(s) => s.clone(),
                     _ => values.iter().map(|(k, v)| (k.clone(), v.ctype())).collect(),
                 };
-                Ok(CValue::Product(values, structure))
+                Ok(CValue::product(values, structure))
             }
         }
     }
@@ -305,7 +305,7 @@ fn merge_records(
     let mut structure = ls.clone();
     values.extend(r.iter().map(|(k, v)| (k.clone(), v.clone())));
     structure.extend(rs.iter().map(|(k, v)| (k.clone(), v.clone())));
-    CValue::Product(values, structure)
+    CValue::product(values, structure)
 }
 
 fn merge(l: &CValue, r: &CValue) -> Result<CValue, TransformError> {
@@ -348,14 +348,17 @@ fn merge(l: &CValue, r: &CValue) -> Result<CValue, TransformError> {
 fn list_of(values: Vec<CValue>, l: &CValue, r: &CValue) -> CValue {
     fn record_type(v: &CValue) -> Structure {
         match v {
-            CValue::Product(_, s) => s.clone(),
-            CValue::List(_, CType::Product(s)) => s.clone(),
+            CValue::Product(_, s) => (**s).clone(),
+            CValue::List(_, elem) => match &**elem {
+                CType::Product(s) => s.clone(),
+                _ => Structure::new(),
+            },
             _ => Structure::new(),
         }
     }
     let mut s = record_type(l);
     s.extend(record_type(r));
-    CValue::List(values, CType::Product(s))
+    CValue::list(values, CType::Product(s))
 }
 
 fn project(fields: &[String], v: &CValue) -> Result<CValue, TransformError> {
@@ -372,14 +375,14 @@ fn project(fields: &[String], v: &CValue) -> Result<CValue, TransformError> {
                     _ => return terr(format!("Project: the record has no field `{f}`")),
                 }
             }
-            Ok(CValue::Product(out, st))
+            Ok(CValue::product(out, st))
         }
         CValue::List(items, elem) => {
             let projected = items
                 .iter()
                 .map(|i| project(fields, i))
                 .collect::<Result<Vec<_>, _>>()?;
-            let elem = match elem {
+            let elem = match &**elem {
                 CType::Product(s) => CType::Product(
                     s.iter()
                         .filter(|(k, _)| fields.contains(k))
@@ -388,7 +391,7 @@ fn project(fields: &[String], v: &CValue) -> Result<CValue, TransformError> {
                 ),
                 other => other.clone(),
             };
-            Ok(CValue::List(projected, elem))
+            Ok(CValue::list(projected, elem))
         }
         other => terr(format!("Project: source is {}, not a record", other.tag())),
     }
@@ -408,7 +411,7 @@ fn field_access(field: &str, v: &CValue, out_type: &CType) -> Result<CValue, Tra
                 .iter()
                 .map(|i| field_access(field, i, &elem))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(CValue::List(values, elem))
+            Ok(CValue::list(values, elem))
         }
         CValue::Union(inner, _, _) => field_access(field, inner, out_type),
         other => terr(format!(
@@ -505,16 +508,16 @@ mod tests {
         );
         assert_eq!(
             run(&InlineTransform::Guard, &[one.clone(), t.clone()], &opt).unwrap(),
-            CValue::Some(Box::new(one.clone()), CType::Int)
+            CValue::some(one.clone(), CType::Int)
         );
         assert_eq!(
             run(&InlineTransform::Guard, &[one.clone(), f.clone()], &opt).unwrap(),
-            CValue::None(CType::Int)
+            CValue::none(CType::Int)
         );
         assert_eq!(
             run(
                 &InlineTransform::Coalesce,
-                &[CValue::None(CType::Int), two.clone()],
+                &[CValue::none(CType::Int), two.clone()],
                 &CType::Int
             )
             .unwrap(),

@@ -118,8 +118,19 @@ impl fmt::Display for CType {
 /// A value of the pipeline language.
 ///
 /// Containers carry their element types, as in the original, so that an empty
-/// list or a `None` still knows its type.
+/// list or a `None` still knows its type. The types are boxed: every slot of
+/// an execution holds a `CValue`, and scalars are by far the common case, so
+/// the enum is kept at 48 bytes (inline types would make it 88). The
+/// lower-case constructors ([`CValue::list`], [`CValue::some`], ...) box
+/// for you.
+///
+/// `repr(u8)` keeps the variant in a tag byte of its own. Without it the
+/// compiler hides the tag in a niche of a `Vec`'s capacity, which saves 8
+/// bytes but makes every variant test and every scalar write several
+/// instructions longer; on the executor's hot path that lost more than the
+/// smaller moves gained (measured with `benches/callgrind.sh`).
 #[derive(Clone, Debug, PartialEq)]
+#[repr(u8)]
 pub enum CValue {
     /// Text.
     String(String),
@@ -130,19 +141,19 @@ pub enum CValue {
     /// Boolean.
     Boolean(bool),
     /// A list and its element type.
-    List(Vec<CValue>, CType),
+    List(Vec<CValue>, Box<CType>),
     /// A sequence and its element type.
-    Seq(Vec<CValue>, CType),
+    Seq(Vec<CValue>, Box<CType>),
     /// Key/value pairs with the key and value types.
-    Map(Vec<(CValue, CValue)>, CType, CType),
+    Map(Vec<(CValue, CValue)>, Box<CType>, Box<CType>),
     /// A record: field values and the record's structure.
-    Product(BTreeMap<String, CValue>, Structure),
+    Product(BTreeMap<String, CValue>, Box<Structure>),
     /// A union value: the value, the union's structure, and the chosen tag.
-    Union(Box<CValue>, Structure, String),
+    Union(Box<CValue>, Box<Structure>, Box<str>),
     /// A present optional value and the inner type.
-    Some(Box<CValue>, CType),
+    Some(Box<CValue>, Box<CType>),
     /// An absent optional value of the inner type.
-    None(CType),
+    None(Box<CType>),
 }
 
 impl CValue {
@@ -153,12 +164,12 @@ impl CValue {
             CValue::Int(_) => CType::Int,
             CValue::Float(_) => CType::Float,
             CValue::Boolean(_) => CType::Boolean,
-            CValue::List(_, t) => CType::List(Box::new(t.clone())),
-            CValue::Seq(_, t) => CType::Seq(Box::new(t.clone())),
-            CValue::Map(_, k, v) => CType::Map(Box::new(k.clone()), Box::new(v.clone())),
-            CValue::Product(_, s) => CType::Product(s.clone()),
-            CValue::Union(_, s, _) => CType::Union(s.clone()),
-            CValue::Some(_, t) | CValue::None(t) => CType::Optional(Box::new(t.clone())),
+            CValue::List(_, t) => CType::List(t.clone()),
+            CValue::Seq(_, t) => CType::Seq(t.clone()),
+            CValue::Map(_, k, v) => CType::Map(k.clone(), v.clone()),
+            CValue::Product(_, s) => CType::Product((**s).clone()),
+            CValue::Union(_, s, _) => CType::Union((**s).clone()),
+            CValue::Some(_, t) | CValue::None(t) => CType::Optional(t.clone()),
         }
     }
 
@@ -170,12 +181,12 @@ impl CValue {
             | (CValue::Int(_), CType::Int)
             | (CValue::Float(_), CType::Float)
             | (CValue::Boolean(_), CType::Boolean) => true,
-            (CValue::List(_, t), CType::List(e)) | (CValue::Seq(_, t), CType::Seq(e)) => t == &**e,
-            (CValue::Map(_, k, v), CType::Map(tk, tv)) => k == &**tk && v == &**tv,
+            (CValue::List(_, t), CType::List(e)) | (CValue::Seq(_, t), CType::Seq(e)) => t == e,
+            (CValue::Map(_, k, v), CType::Map(tk, tv)) => k == tk && v == tv,
             (CValue::Product(_, s), CType::Product(t))
-            | (CValue::Union(_, s, _), CType::Union(t)) => s == t,
+            | (CValue::Union(_, s, _), CType::Union(t)) => **s == *t,
             (CValue::Some(_, t), CType::Optional(e)) | (CValue::None(t), CType::Optional(e)) => {
-                t == &**e
+                t == e
             }
             _ => false,
         }
@@ -200,7 +211,37 @@ impl CValue {
 
     /// A `List<elem>` value.
     pub fn list(values: Vec<CValue>, elem: CType) -> Self {
-        CValue::List(values, elem)
+        CValue::List(values, Box::new(elem))
+    }
+
+    /// A `Seq<elem>` value.
+    pub fn seq(values: Vec<CValue>, elem: CType) -> Self {
+        CValue::Seq(values, Box::new(elem))
+    }
+
+    /// A `Map<key, value>` value.
+    pub fn map(entries: Vec<(CValue, CValue)>, key: CType, value: CType) -> Self {
+        CValue::Map(entries, Box::new(key), Box::new(value))
+    }
+
+    /// A record value with an explicit structure.
+    pub fn product(values: BTreeMap<String, CValue>, structure: Structure) -> Self {
+        CValue::Product(values, Box::new(structure))
+    }
+
+    /// A union value: `value` under `tag` of the union `structure`.
+    pub fn union(value: CValue, structure: Structure, tag: impl Into<Box<str>>) -> Self {
+        CValue::Union(Box::new(value), Box::new(structure), tag.into())
+    }
+
+    /// A present `Optional<inner>` value.
+    pub fn some(value: CValue, inner: CType) -> Self {
+        CValue::Some(Box::new(value), Box::new(inner))
+    }
+
+    /// An absent `Optional<inner>` value.
+    pub fn none(inner: CType) -> Self {
+        CValue::None(Box::new(inner))
     }
 
     /// A record value; its structure is taken from the field values.
@@ -212,7 +253,7 @@ impl CValue {
         let values: BTreeMap<String, CValue> =
             fields.into_iter().map(|(k, v)| (k.into(), v)).collect();
         let structure = values.iter().map(|(k, v)| (k.clone(), v.ctype())).collect();
-        CValue::Product(values, structure)
+        CValue::product(values, structure)
     }
 
     /// The integer inside, if this is an `Int`.
@@ -426,37 +467,37 @@ enum WireValue {
     },
     CList {
         value: Vec<CValue>,
-        subtype: CType,
+        subtype: Box<CType>,
     },
     CSeq {
         value: Vec<CValue>,
-        subtype: CType,
+        subtype: Box<CType>,
     },
     CMap {
         value: Vec<WireEntry<CValue, CValue>>,
         #[serde(rename = "keysType")]
-        keys_type: CType,
+        keys_type: Box<CType>,
         #[serde(rename = "valuesType")]
-        values_type: CType,
+        values_type: Box<CType>,
     },
     CProduct {
         value: BTreeMap<String, CValue>,
-        structure: Structure,
+        structure: Box<Structure>,
     },
     CUnion {
         value: Box<CValue>,
-        structure: Structure,
+        structure: Box<Structure>,
         #[serde(rename = "unionTag")]
-        union_tag: String,
+        union_tag: Box<str>,
     },
     CSome {
         value: Box<CValue>,
         #[serde(rename = "innerType")]
-        inner_type: CType,
+        inner_type: Box<CType>,
     },
     CNone {
         #[serde(rename = "innerType")]
-        inner_type: CType,
+        inner_type: Box<CType>,
     },
 }
 
@@ -484,7 +525,7 @@ impl<'de> Deserialize<'de> for CValue {
                 structure,
                 union_tag,
             } => {
-                if !structure.contains_key(&union_tag) {
+                if !structure.contains_key(&*union_tag) {
                     return Err(D::Error::custom(format!(
                         "CUnion value has unionTag `{union_tag}`, which its structure does not list"
                     )));
@@ -534,14 +575,14 @@ mod tests {
         let list = round_trip_value(
             json!({"tag":"CList","value":[{"tag":"CInt","value":1}],"subtype":{"tag":"CInt"}}),
         );
-        assert_eq!(list, CValue::List(vec![CValue::Int(1)], CType::Int));
+        assert_eq!(list, CValue::list(vec![CValue::Int(1)], CType::Int));
         round_trip_value(json!({"tag":"CSeq","value":[],"subtype":{"tag":"CString"}}));
         let map = round_trip_value(
             json!({"tag":"CMap","value":[{"key":{"tag":"CString","value":"k"},"value":{"tag":"CInt","value":2}}],"keysType":{"tag":"CString"},"valuesType":{"tag":"CInt"}}),
         );
         assert_eq!(
             map,
-            CValue::Map(
+            CValue::map(
                 vec![(CValue::String("k".into()), CValue::Int(2))],
                 CType::String,
                 CType::Int
@@ -559,7 +600,7 @@ mod tests {
         );
         assert_eq!(
             round_trip_value(json!({"tag":"CNone","innerType":{"tag":"CInt"}})),
-            CValue::None(CType::Int)
+            CValue::none(CType::Int)
         );
     }
 
@@ -588,11 +629,22 @@ mod tests {
     }
 
     #[test]
+    fn a_value_is_at_most_48_bytes() {
+        // Every slot of every execution holds one: inline types would make
+        // it 88 bytes, and every module's output is moved at that size.
+        assert!(
+            std::mem::size_of::<CValue>() <= 48,
+            "{}",
+            std::mem::size_of::<CValue>()
+        );
+    }
+
+    #[test]
     fn has_type_agrees_with_ctype() {
         let values = [
             CValue::Int(1),
-            CValue::List(vec![], CType::String),
-            CValue::None(CType::Int),
+            CValue::list(vec![], CType::String),
+            CValue::none(CType::Int),
             CValue::record([("a", CValue::Boolean(true))]),
         ];
         for v in &values {

@@ -162,7 +162,7 @@ pub fn modules() -> Vec<Module> {
                     .split(sep)
                     .map(|p| CValue::String(p.to_owned()))
                     .collect();
-                o.set(0, CValue::List(parts, CType::String))
+                o.set(0, CValue::list(parts, CType::String))
             },
         ),
         cmp("stdlib.eq-int", |a, b| a == b),
@@ -214,7 +214,7 @@ pub fn modules() -> Vec<Module> {
             |i, o| {
                 let mut l = i.list(0)?.to_vec();
                 l.reverse();
-                o.set(0, CValue::List(l, CType::Int))
+                o.set(0, CValue::list(l, CType::Int))
             },
         ),
         Module::raw_sync(
@@ -229,7 +229,7 @@ pub fn modules() -> Vec<Module> {
             |i, o| {
                 let mut l = i.list(0)?.to_vec();
                 l.extend_from_slice(i.list(1)?);
-                o.set(0, CValue::List(l, CType::Int))
+                o.set(0, CValue::list(l, CType::Int))
             },
         ),
         Module::raw_sync(

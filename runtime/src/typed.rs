@@ -78,7 +78,7 @@ impl<T: IntoValue> IntoValue for Vec<T> {
         CType::list(T::ctype())
     }
     fn into_value(self) -> CValue {
-        CValue::List(self.into_iter().map(T::into_value).collect(), T::ctype())
+        CValue::list(self.into_iter().map(T::into_value).collect(), T::ctype())
     }
 }
 
@@ -101,8 +101,8 @@ impl<T: IntoValue> IntoValue for Option<T> {
     }
     fn into_value(self) -> CValue {
         match self {
-            Some(v) => CValue::Some(Box::new(v.into_value()), T::ctype()),
-            None => CValue::None(T::ctype()),
+            Some(v) => CValue::some(v.into_value(), T::ctype()),
+            None => CValue::none(T::ctype()),
         }
     }
 }

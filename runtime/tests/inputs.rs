@@ -247,7 +247,7 @@ fn a_container_of_the_wrong_element_type_is_mistyped() {
     let program = Program::load(&b.build(), &registry, &RuntimeConfig::default()).unwrap();
     let xs = program.input("xs").unwrap();
     let errors =
-        rejected(program.run_sync([(xs, CValue::List(vec![CValue::Float(1.0)], CType::Float))]));
+        rejected(program.run_sync([(xs, CValue::list(vec![CValue::Float(1.0)], CType::Float))]));
     assert_eq!(
         errors,
         [InputError::Mistyped {
@@ -258,7 +258,7 @@ fn a_container_of_the_wrong_element_type_is_mistyped() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 0);
     let r = program
-        .run_sync([(xs, CValue::List(vec![int(1), int(2)], CType::Int))])
+        .run_sync([(xs, CValue::list(vec![int(1), int(2)], CType::Int))])
         .unwrap();
     assert_eq!(r.output_named("total"), Some(&int(3)));
 }

@@ -130,10 +130,10 @@ fn string(v: &str) -> CValue {
     CValue::String(v.to_owned())
 }
 fn ints(v: &[i64]) -> CValue {
-    CValue::List(v.iter().copied().map(CValue::Int).collect(), CType::Int)
+    CValue::list(v.iter().copied().map(CValue::Int).collect(), CType::Int)
 }
 fn strings(v: &[&str]) -> CValue {
-    CValue::List(v.iter().copied().map(string).collect(), CType::String)
+    CValue::list(v.iter().copied().map(string).collect(), CType::String)
 }
 fn list_of(t: CType) -> CType {
     CType::list(t)
