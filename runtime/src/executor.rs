@@ -50,6 +50,7 @@ use asterism_compiler::{NodeIx, Plan, UNBOUND_SLOT};
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
+use crate::clock::LatencyClock;
 use crate::module::{
     AsyncBody, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, SyncBody,
 };
@@ -59,11 +60,11 @@ use crate::state::{ExecutionState, Scratch, Shared};
 use crate::status::{Phase, Transition};
 use crate::sync::{load_mut, store_mut, AtomicU32, AtomicU64, Ordering};
 
-/// The clock of sync-module latencies: quanta's, calibrated once per
-/// process, read as raw ticks in the loop and converted per module.
-pub(crate) fn latency_clock() -> &'static quanta::Clock {
-    static CLOCK: std::sync::OnceLock<quanta::Clock> = std::sync::OnceLock::new();
-    CLOCK.get_or_init(quanta::Clock::new)
+/// The clock of sync-module latencies, read as raw ticks in the loop and
+/// converted when read.
+#[inline]
+pub(crate) fn latency_clock() -> &'static LatencyClock {
+    LatencyClock::get()
 }
 
 /// Per-execution options.
@@ -389,7 +390,9 @@ fn run_ready(
         }));
         match pass {
             Ok(()) => return,
-            Err(panic) => charge_panic(ctx, state, generation, counts, &mut running, panic),
+            Err(panic) => {
+                charge_panic(ctx, state, generation, counts, &mut running, panic);
+            }
         }
     }
 }
@@ -413,7 +416,7 @@ fn run_in_order<const ASYNC: bool>(
     mut cx: Option<&mut Context<'_>>,
 ) -> Option<usize> {
     let order = ctx.table.order();
-    let mut next = 0;
+    let mut start = 0;
     let mut running = Running::IDLE;
     loop {
         let pass = catch_unwind(AssertUnwindSafe(|| {
@@ -422,8 +425,7 @@ fn run_in_order<const ASYNC: bool>(
             } = &mut *state;
             let mut clock = None;
             let tsc = latency_clock();
-            while let Some(&n) = order.get(next) {
-                next += 1;
+            for (i, &n) in order[start..].iter().enumerate() {
                 run_node::<false>(
                     ctx,
                     shared,
@@ -437,14 +439,23 @@ fn run_in_order<const ASYNC: bool>(
                     cx.as_deref_mut(),
                 );
                 if ASYNC && !scratch.in_flight.is_empty() {
-                    return true;
+                    return Some(start + i + 1);
                 }
             }
-            false
+            None
         }));
         match pass {
-            Ok(stopped) => return stopped.then_some(next),
-            Err(panic) => charge_panic(ctx, state, generation, counts, &mut running, panic),
+            Ok(stopped) => return stopped,
+            Err(panic) => {
+                let node = charge_panic(ctx, state, generation, counts, &mut running, panic);
+                // Resume after the node that panicked. Finding it costs a
+                // scan of the order, paid only on a panic, rather than a
+                // position kept up to date for every node.
+                start = order
+                    .iter()
+                    .position(|&m| m == node)
+                    .map_or(order.len(), |p| p + 1);
+            }
         }
     }
 }
@@ -480,8 +491,8 @@ fn switch_to_dataflow(ctx: &ExecCtx<'_>, state: &mut ExecutionState, next: usize
 }
 
 /// The landing pad of the unwind guards: fails the node whose body
-/// panicked (recording its latency so far). A panic with no body running
-/// is the executor's own bug and is not swallowed.
+/// panicked (recording its latency so far) and returns it. A panic with
+/// no body running is the executor's own bug and is not swallowed.
 #[cold]
 fn charge_panic(
     ctx: &ExecCtx<'_>,
@@ -490,7 +501,7 @@ fn charge_panic(
     counts: &mut RunCounts,
     running: &mut Running,
     panic: Box<dyn std::any::Any + Send>,
-) {
+) -> NodeIx {
     let Some((node, started)) = running.take() else {
         std::panic::resume_unwind(panic);
     };
@@ -498,7 +509,7 @@ fn charge_panic(
     if let (true, Some(s), NodeBody::Typed(_) | NodeBody::Raw(_)) =
         (ctx.record_latency, started, &op.body)
     {
-        let ticks = latency_clock().raw().saturating_sub(s);
+        let ticks = latency_clock().now().saturating_sub(s);
         store_mut(
             &mut state.shared.latency_ns[op.module.ix()],
             latency_ticks(ticks),
@@ -514,6 +525,7 @@ fn charge_panic(
         failure,
         counts,
     );
+    node
 }
 
 /// Runs node `n` if it can start. With `DATAFLOW`, completing it
@@ -531,9 +543,9 @@ fn charge_panic(
 /// starts the next, so a module's latency includes the few nanoseconds of
 /// bookkeeping before it, and any other node breaks the chain. The clock is
 /// quanta's (the TSC, calibrated, when it is invariant; the OS clock
-/// otherwise): a read costs a few nanoseconds where `clock_gettime` costs
-/// 20-40 on a virtual machine. Latencies are kept as raw ticks and
-/// converted when read.
+/// otherwise), with the TSC read inline ([`LatencyClock`]): a read costs a
+/// few nanoseconds where `clock_gettime` costs 20-40 on a virtual machine.
+/// Latencies are kept as raw ticks and converted when read.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn run_node<const DATAFLOW: bool>(
@@ -545,7 +557,7 @@ fn run_node<const DATAFLOW: bool>(
     counts: &mut RunCounts,
     running: &mut Running,
     clock: &mut Option<u64>,
-    tsc: &quanta::Clock,
+    tsc: &LatencyClock,
     cx: Option<&mut Context<'_>>,
 ) {
     // Rule S2: only the node's one start runs it.
@@ -555,36 +567,63 @@ fn run_node<const DATAFLOW: bool>(
     }
     let table = ctx.table;
     let op = table.op(n);
-    match &op.body {
-        NodeBody::Typed(body) => {
-            counts.modules_run += 1;
-            let started = start_clock(*clock, op.timed, tsc);
-            let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
-            running.enter(n, started);
-            let result = body(&inputs);
-            running.leave();
-            let ticks = stop_clock(started, clock, tsc);
-            record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
-            match result {
-                Ok(value) if !overran(op.timeout, ticks) => {
-                    if op.out != UNBOUND_SLOT {
-                        // Rule S2 made this node the slot's one writer.
-                        let written = shared.slots[op.out.ix()].set_mut(value);
-                        debug_assert!(written.is_ok(), "a slot has one producer");
-                    }
-                    if cell.complete_mut(generation) && DATAFLOW {
-                        release_fanout(table.fanout(op), &mut shared.pending, &mut scratch.ready);
-                    }
-                }
-                other => {
-                    let failure = match other {
-                        Ok(_) => NodeFailure::timeout(op.timeout.unwrap_or_default()),
-                        Err(e) => NodeFailure::error(e),
-                    };
-                    fail(ctx.plan, shared, scratch, generation, n, failure, counts);
-                }
+    // The typed path inline, every other kind out of line: a two-way branch
+    // instead of a jump table, and a smaller frame for the hot loop.
+    let NodeBody::Typed(body) = &op.body else {
+        return run_other::<DATAFLOW>(
+            ctx, shared, scratch, generation, n, op, counts, running, clock, tsc, cx,
+        );
+    };
+    counts.modules_run += 1;
+    let started = start_clock(*clock, op.timed, tsc);
+    let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
+    running.enter(n, started);
+    let result = body(&inputs);
+    running.leave();
+    let ticks = stop_clock(started, clock, tsc);
+    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
+    match result {
+        Ok(value) if !overran(op.timeout, ticks) => {
+            // `UNBOUND_SLOT` (no reader) is past the end of the slots: the
+            // value is dropped.
+            if let Some(slot) = shared.slots.get_mut(op.out.ix()) {
+                // Rule S2 made this node the slot's one writer.
+                let written = slot.set_mut(value);
+                debug_assert!(written.is_ok(), "a slot has one producer");
+            }
+            cell.finish_mut(generation);
+            if DATAFLOW {
+                release_fanout(table.fanout(op), &mut shared.pending, &mut scratch.ready);
             }
         }
+        other => {
+            let failure = match other {
+                Ok(_) => NodeFailure::timeout(op.timeout.unwrap_or_default()),
+                Err(e) => NodeFailure::error(e),
+            };
+            fail(ctx.plan, shared, scratch, generation, n, failure, counts);
+        }
+    }
+}
+
+/// A node other than a typed sync module, started (kept out of line).
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn run_other<const DATAFLOW: bool>(
+    ctx: &ExecCtx<'_>,
+    shared: &mut Shared,
+    scratch: &mut Scratch,
+    generation: u32,
+    n: NodeIx,
+    op: &NodeOp,
+    counts: &mut RunCounts,
+    running: &mut Running,
+    clock: &mut Option<u64>,
+    tsc: &LatencyClock,
+    cx: Option<&mut Context<'_>>,
+) {
+    match &op.body {
+        NodeBody::Typed(_) => unreachable!("the typed path is run_node's"),
         NodeBody::Raw(body) => run_raw::<DATAFLOW>(
             ctx, shared, scratch, generation, n, op, &**body, counts, running, clock, tsc,
         ),
@@ -612,7 +651,7 @@ fn run_raw<const DATAFLOW: bool>(
     counts: &mut RunCounts,
     running: &mut Running,
     clock: &mut Option<u64>,
-    tsc: &quanta::Clock,
+    tsc: &LatencyClock,
 ) {
     let table = ctx.table;
     counts.modules_run += 1;
@@ -711,7 +750,7 @@ fn run_async<const DATAFLOW: bool>(
     counts: &mut RunCounts,
     running: &mut Running,
     clock: &mut Option<u64>,
-    tsc: &quanta::Clock,
+    tsc: &LatencyClock,
     cx: Option<&mut Context<'_>>,
 ) {
     let table = ctx.table;
@@ -722,7 +761,7 @@ fn run_async<const DATAFLOW: bool>(
     // latency with the read that starts the next module's.
     let started = ctx
         .record_latency
-        .then(|| clock.unwrap_or_else(|| tsc.raw()));
+        .then(|| clock.unwrap_or_else(|| tsc.now()));
     *clock = None;
     running.enter(n, None);
     let mut future = body(&inputs);
@@ -783,10 +822,10 @@ fn run_async<const DATAFLOW: bool>(
 /// The clock reading a body starts at: the previous sync module's end if
 /// the chain is unbroken, a fresh read if the node is `timed`, else none.
 #[inline(always)]
-fn start_clock(clock: Option<u64>, timed: bool, tsc: &quanta::Clock) -> Option<u64> {
+fn start_clock(clock: Option<u64>, timed: bool, tsc: &LatencyClock) -> Option<u64> {
     match clock {
         Some(t) => Some(t),
-        None => timed.then(|| tsc.raw()),
+        None => timed.then(|| tsc.now()),
     }
 }
 
@@ -794,9 +833,9 @@ fn start_clock(clock: Option<u64>, timed: bool, tsc: &quanta::Clock) -> Option<u
 /// (the chain). Returns the ticks elapsed, saturating (a counter read on
 /// another core can be a little behind).
 #[inline(always)]
-fn stop_clock(started: Option<u64>, clock: &mut Option<u64>, tsc: &quanta::Clock) -> Option<u64> {
+fn stop_clock(started: Option<u64>, clock: &mut Option<u64>, tsc: &LatencyClock) -> Option<u64> {
     started.map(|s| {
-        let e = tsc.raw();
+        let e = tsc.now();
         *clock = Some(e);
         e.saturating_sub(s)
     })
@@ -832,7 +871,7 @@ pub(crate) fn latency_nanos(d: Duration) -> u64 {
 /// The duration a latency word holds.
 pub(crate) fn latency_duration(word: u64) -> Duration {
     if word & TICKS_FLAG != 0 {
-        Duration::from_nanos(latency_clock().delta_as_nanos(0, word & !TICKS_FLAG))
+        Duration::from_nanos(latency_clock().nanos(word & !TICKS_FLAG))
     } else {
         Duration::from_nanos(word)
     }
@@ -845,7 +884,7 @@ fn overran(timeout: Option<Duration>, ticks: Option<u64>) -> bool {
     let Some(limit) = timeout else {
         return false;
     };
-    ticks.is_some_and(|t| u128::from(latency_clock().delta_as_nanos(0, t)) > limit.as_nanos())
+    ticks.is_some_and(|t| u128::from(latency_clock().nanos(t)) > limit.as_nanos())
 }
 
 /// `Running -> Completed` through `&mut` (rule S3, exclusive form); with
@@ -1055,7 +1094,7 @@ mod tests {
         assert_ne!(word, ticks, "a tick word is marked");
         assert_eq!(
             latency_duration(word),
-            Duration::from_nanos(latency_clock().delta_as_nanos(0, ticks))
+            Duration::from_nanos(latency_clock().nanos(ticks))
         );
         // Nanoseconds past 2^63 saturate below the mark rather than
         // turning into a tick count.

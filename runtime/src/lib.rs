@@ -31,6 +31,7 @@
 //! [`result`], [`config`], [`metrics`].
 #![warn(missing_docs)]
 
+mod clock;
 pub mod config;
 pub mod error;
 pub mod executor;

@@ -311,7 +311,12 @@ pub(crate) type TypedBody = dyn Fn(&ModuleInputs<'_>) -> Result<CValue, ModuleEr
 pub(crate) enum Body {
     /// From [`Module::sync`]: one output, of the type the function's
     /// signature promises (the executor stores it without a type check).
-    Typed(Arc<TypedBody>),
+    ///
+    /// Boxed inside the `Arc`: a call through `Arc<dyn Fn>` finds the
+    /// closure by rounding the `Arc` header up to the closure's alignment,
+    /// read from the vtable at every call; behind `Arc<Box<dyn Fn>>` it is at
+    /// a fixed offset. Once per module per execution, it shows.
+    Typed(Arc<Box<TypedBody>>),
     /// From [`Module::raw_sync`]: writes its outputs through
     /// [`ModuleOutputs`], which checks each one's type.
     Sync(Arc<SyncBody>),
@@ -370,7 +375,9 @@ impl Module {
         let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
         Module {
             signature,
-            body: Body::Typed(Arc::new(move |inputs: &ModuleInputs<'_>| f.call(inputs))),
+            body: Body::Typed(Arc::new(Box::new(move |inputs: &ModuleInputs<'_>| {
+                f.call(inputs)
+            }))),
         }
     }
 

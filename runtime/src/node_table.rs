@@ -32,7 +32,7 @@ use crate::module::{
 /// What running a node means.
 pub(crate) enum NodeBody {
     /// A typed sync module: one output, returned by value.
-    Typed(Arc<TypedBody>),
+    Typed(Arc<Box<TypedBody>>),
     /// A raw sync module, writing through `ModuleOutputs`.
     Raw(Arc<SyncBody>),
     /// An async module.

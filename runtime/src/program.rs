@@ -228,7 +228,7 @@ impl Program {
         I: IntoIterator<Item = (InputIx, CValue)>,
     {
         let inner = &*self.inner;
-        let started = executor::latency_clock().raw();
+        let started = executor::latency_clock().now();
         Metrics::add(&inner.metrics.local().executions_started, 1);
         let mut guard = StateGuard::pooled(
             &inner.pool,
@@ -429,7 +429,7 @@ pub(crate) fn finish_result<'p>(
     ExecutionResult {
         guard,
         total: Duration::from_nanos(
-            executor::latency_clock().delta_as_nanos(started, executor::latency_clock().raw()),
+            executor::latency_clock().nanos_between(started, executor::latency_clock().now()),
         ),
         abort,
         failed: (counts.failed + counts.timed_out) as u32,

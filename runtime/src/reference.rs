@@ -81,7 +81,7 @@ where
     I: IntoIterator<Item = (InputIx, CValue)>,
 {
     let plan: &Plan = &inner.plan;
-    let started = crate::executor::latency_clock().raw();
+    let started = crate::executor::latency_clock().now();
     Metrics::add(&inner.metrics.local().executions_started, 1);
     let mut state = Box::new(ExecutionState::new(plan));
     if let Err(errors) = fill_inputs(plan, &mut state, inputs, earlier) {

@@ -26,7 +26,10 @@
 //!   path therefore uses the exclusive forms of the operations below
 //!   (`StatusCell::start_mut` / `complete_mut`, `Slot::set_mut`, pending
 //!   counts through `get_mut`): the same transitions, checked the same way,
-//!   as plain loads and stores. The shared forms (compare-and-swap,
+//!   as plain loads and stores. One check is left out: a typed module that
+//!   the driver started with `start_mut` is completed with `finish_mut`,
+//!   which does not look at the phase again, because between the two only
+//!   the module's body ran, and it has no access to the state. The shared forms (compare-and-swap,
 //!   `fetch_sub`) serve the cold paths, raw modules' outputs (written
 //!   through `ModuleOutputs` while inputs are borrowed) and any holder of
 //!   `&Shared`, and are what the loom models check; rules S2-S8 hold for
@@ -241,18 +244,9 @@ impl ExecutionState {
             store_mut(p, initial);
         }
         for slot in self.shared.slots.iter_mut() {
-            if let Some(value) = slot.take() {
-                if matches!(
-                    value,
-                    CValue::Int(_) | CValue::Float(_) | CValue::Boolean(_)
-                ) {
-                    // Scalars own no heap memory: skip the out-of-line drop
-                    // glue (forgetting a scalar drops nothing).
-                    std::mem::forget(value);
-                } else {
-                    drop(value);
-                }
-            }
+            // Scalars own no heap memory: their slots skip the out-of-line
+            // drop glue.
+            slot.clear(|v| !matches!(v, CValue::Int(_) | CValue::Float(_) | CValue::Boolean(_)));
         }
         for l in self.shared.latency_ns.iter_mut() {
             store_mut(l, 0);

@@ -241,6 +241,20 @@ impl StatusCell {
         true
     }
 
+    /// `Running -> Completed` through `&mut`, for the driver that started
+    /// the node with [`StatusCell::start_mut`] and has held `&mut` since:
+    /// nothing else can have moved the cell (rule S0), so the phase is not
+    /// checked again.
+    #[inline]
+    pub(crate) fn finish_mut(&mut self, generation: u32) {
+        debug_assert_eq!(
+            crate::sync::load_mut(&mut self.0) & PHASE_MASK,
+            Phase::Running as u64
+        );
+        let done = StatusSnapshot::pack(generation, Phase::Completed, 0).0;
+        crate::sync::store_mut(&mut self.0, done);
+    }
+
     /// Back to `Waiting` in a new generation; `&mut` proves no one else
     /// holds the cell (rule S9).
     pub(crate) fn reset(&mut self, generation: u32) {
@@ -294,6 +308,16 @@ mod tests {
         let mut skipped = StatusCell::new(3);
         assert_eq!(skipped.skip(3, NodeIx(0)), Transition::Done);
         assert!(!skipped.start_mut(3), "a skipped node never starts");
+    }
+
+    #[test]
+    fn finish_mut_completes_a_running_node_in_its_generation() {
+        let mut c = StatusCell::new(9);
+        assert!(c.start_mut(9));
+        c.finish_mut(9);
+        assert_eq!(c.load().phase(), Phase::Completed);
+        assert_eq!(c.load().generation(), 9);
+        assert!(!c.start_mut(9), "a completed node never starts again");
     }
 
     #[test]

@@ -103,13 +103,13 @@ fn string(v: &str) -> CValue {
     CValue::String(v.to_owned())
 }
 fn ints(v: &[i64]) -> CValue {
-    CValue::List(v.iter().copied().map(CValue::Int).collect(), CType::Int)
+    CValue::list(v.iter().copied().map(CValue::Int).collect(), CType::Int)
 }
 fn some_int(v: i64) -> CValue {
-    CValue::Some(Box::new(CValue::Int(v)), CType::Int)
+    CValue::some(CValue::Int(v), CType::Int)
 }
 fn none_int() -> CValue {
-    CValue::None(CType::Int)
+    CValue::none(CType::Int)
 }
 
 // ---------------------------------------------------------------------------
@@ -291,7 +291,7 @@ fn typed_sync_modules_compute_through_a_pipeline() {
     assert_eq!(run(&describe, &[("o", none_int())]), Ok(string("none")));
     assert_eq!(
         run(&p("t.words"), &[("s", string("a bc d"))]),
-        Ok(CValue::List(
+        Ok(CValue::list(
             vec![string("a"), string("bc"), string("d")],
             CType::String
         ))
@@ -382,6 +382,52 @@ fn a_panicking_sync_module_fails_its_node_and_the_program_keeps_working() {
     assert_eq!(m.modules_failed, 2);
     assert_eq!(m.pool.misses, 0, "the one pooled state was reused: {m:?}");
     assert_eq!(m.pool.hits, 4);
+}
+
+/// A panic in one node of a wide pass fails that node and skips its
+/// dependant; every independent node, before or after it in the run
+/// order, still runs (the pass resumes after the node that panicked).
+#[test]
+fn a_panic_mid_pass_leaves_the_independent_nodes_running() {
+    let fragile = Module::sync("t.fragile", ["x"], "out", |x: i64| -> i64 {
+        panic!("kaboom at {x}")
+    });
+    let mut b = DagBuilder::seeded("wide-panic", 3);
+    let x = b.input("x", CType::Int);
+    let f = b.module("t.fragile");
+    b.bind(x, f, "x");
+    let broken = b.produce(f, "out", "broken", CType::Int);
+    let after = b.module("stdlib.negate");
+    b.bind(broken, after, "value");
+    let skipped = b.produce(after, "out", "skipped", CType::Int);
+    b.output("skipped", skipped);
+    for i in 0..6 {
+        let m = b.module("stdlib.negate");
+        b.bind(x, m, "value");
+        let name = format!("n{i}");
+        let out = b.produce(m, "out", &name, CType::Int);
+        b.output(&name, out);
+    }
+    let spec = b.build();
+    let mut registry = Registry::with_stdlib();
+    registry.register(fragile);
+    for config in [
+        RuntimeConfig::default().with_pool_size(1),
+        RuntimeConfig::default().reference(),
+    ] {
+        let program = Program::load(&spec, &registry, &config).unwrap();
+        for _ in 0..3 {
+            let r = program
+                .run_sync(inputs(&program, &[("x", int(4))]))
+                .unwrap();
+            assert_eq!(r.failed_count(), 1, "{:?}", r.problems());
+            assert_eq!(r.skipped_count(), 1);
+            assert_eq!(r.output_named("skipped"), None);
+            for i in 0..6 {
+                assert_eq!(r.output_named(&format!("n{i}")), Some(&int(-4)), "n{i}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -770,11 +816,11 @@ async fn async_modules_compute_through_a_pipeline() {
         };
         assert_eq!(
             run_async(&program, &args(true)).await,
-            Ok(CValue::Some(Box::new(string("ababab")), CType::String))
+            Ok(CValue::some(string("ababab"), CType::String))
         );
         assert_eq!(
             run_async(&program, &args(false)).await,
-            Ok(CValue::None(CType::String))
+            Ok(CValue::none(CType::String))
         );
     }
 }
