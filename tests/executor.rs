@@ -439,3 +439,186 @@ async fn executions_reusing_one_pooled_state_never_see_each_others_values() {
     );
     assert_eq!(p.hits, 300);
 }
+
+/// x -> m0 -> m1 -> ... -> m(n-1), every node running module `name`; the
+/// last output is `end`.
+fn chain_of(name: &str, n: usize, module: Module) -> (Program, asterism::InputIx) {
+    let mut reg = Registry::new();
+    reg.register(module);
+    let mut b = DagBuilder::seeded("watched", 4);
+    let mut prev = b.input("x", CType::Int);
+    for i in 0..n {
+        let m = b.module(name);
+        b.bind(prev, m, "v");
+        prev = b.produce(m, "out", format!("v{i}"), CType::Int);
+    }
+    b.output("end", prev);
+    let program = Program::load(&b.build(), &reg, &RuntimeConfig::default()).unwrap();
+    let x = program.input("x").unwrap();
+    (program, x)
+}
+
+/// How many nodes of each phase a result shows.
+fn phases(r: &asterism::ExecutionResult<'_>) -> (usize, usize) {
+    let nodes = (0..r.plan().module_count() as u32).map(asterism::NodeIx);
+    let completed = nodes
+        .clone()
+        .filter(|&n| r.phase(n) == Phase::Completed)
+        .count();
+    let cancelled = nodes.filter(|&n| r.phase(n) == Phase::Cancelled).count();
+    (completed, cancelled)
+}
+
+/// A sync module that counts its calls and cancels `token` on call
+/// `cancel_on` (1-based).
+fn cancelling_step(
+    calls: Arc<AtomicUsize>,
+    token: Arc<std::sync::Mutex<CancellationToken>>,
+    cancel_on: usize,
+) -> Module {
+    Module::sync("step", ["v"], "out", move |v: i64| {
+        if calls.fetch_add(1, Ordering::SeqCst) + 1 == cancel_on {
+            token.lock().unwrap().cancel();
+        }
+        v + 1
+    })
+}
+
+#[tokio::test]
+async fn a_token_cancelled_during_a_sync_pass_stops_it_at_the_next_node() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let token = Arc::new(std::sync::Mutex::new(CancellationToken::new()));
+    let (program, x) = chain_of("step", 5, cancelling_step(calls.clone(), token.clone(), 2));
+    let options = RunOptions::with_cancel(token.lock().unwrap().clone());
+    let r = program
+        .run_with([(x, CValue::Int(0))], &options)
+        .await
+        .unwrap();
+    assert!(r.is_cancelled());
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "no node ran after the cancel"
+    );
+    assert_eq!(phases(&r), (2, 3));
+    assert_eq!(r.output_named("end"), None);
+    drop(r);
+    assert_eq!(program.metrics().executions_aborted, 1);
+
+    // The pooled state runs a later execution in full.
+    *token.lock().unwrap() = CancellationToken::new();
+    let options = RunOptions::with_cancel(token.lock().unwrap().clone());
+    calls.store(100, Ordering::SeqCst);
+    let r = program
+        .run_with([(x, CValue::Int(0))], &options)
+        .await
+        .unwrap();
+    assert!(r.is_success(), "{:?}", r.problems());
+    assert_eq!(r.output_named("end"), Some(&CValue::Int(5)));
+}
+
+#[tokio::test]
+async fn a_deadline_passed_during_sync_work_stops_the_pass_at_the_next_node() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    // Each call takes at least 3 ms, so a 1 ms deadline has passed when the
+    // first one returns (real time: sync work does not move a paused clock).
+    let slow = Module::sync("slow", ["v"], "out", move |v: i64| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(3));
+        v + 1
+    });
+    let (program, x) = chain_of("slow", 4, slow);
+    let options = RunOptions::with_timeout(Duration::from_millis(1));
+    let r = program
+        .run_with([(x, CValue::Int(0))], &options)
+        .await
+        .unwrap();
+    assert!(r.deadline_exceeded());
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(phases(&r), (1, 3));
+}
+
+#[tokio::test]
+async fn a_sync_plan_cancelled_or_late_before_it_starts_runs_nothing() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let token = Arc::new(std::sync::Mutex::new(CancellationToken::new()));
+    let (program, x) = chain_of("step", 3, cancelling_step(calls.clone(), token.clone(), 0));
+    let cancelled = CancellationToken::new();
+    cancelled.cancel();
+    let r = program
+        .run_with([(x, CValue::Int(0))], &RunOptions::with_cancel(cancelled))
+        .await
+        .unwrap();
+    assert!(r.is_cancelled());
+    assert_eq!(phases(&r), (0, 3));
+    drop(r);
+    let late = RunOptions {
+        deadline: Some(Instant::now() - Duration::from_millis(1)),
+        cancel: None,
+    };
+    let r = program
+        .run_with([(x, CValue::Int(0))], &late)
+        .await
+        .unwrap();
+    assert!(r.deadline_exceeded());
+    assert_eq!(phases(&r), (0, 3));
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_cancelled_by_a_ready_async_module_stops_the_pass() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let token = CancellationToken::new();
+    let (seen, t) = (calls.clone(), token.clone());
+    let ready = Module::asynchronous("ready", ["v"], "out", move |v: i64| {
+        let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+        let t = t.clone();
+        async move {
+            if n == 2 {
+                t.cancel();
+            }
+            v + 1
+        }
+    });
+    let (program, x) = chain_of("ready", 4, ready);
+    let r = program
+        .run_with([(x, CValue::Int(0))], &RunOptions::with_cancel(token))
+        .await
+        .unwrap();
+    assert!(r.is_cancelled());
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(phases(&r), (2, 2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_cancelled_by_sync_work_after_a_wait_stops_the_dataflow_loop() {
+    // x -> wait (async, pending once) -> step -> step -> step: the steps run
+    // in the dataflow loop; the first one cancels.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let token = Arc::new(std::sync::Mutex::new(CancellationToken::new()));
+    let mut reg = Registry::new();
+    reg.register(sleeper("wait", 1));
+    reg.register(cancelling_step(calls.clone(), token.clone(), 1));
+    let mut b = DagBuilder::seeded("after-wait", 6);
+    let x = b.input("x", CType::Int);
+    let w = b.module("wait");
+    b.bind(x, w, "v");
+    let mut prev = b.produce(w, "out", "w", CType::Int);
+    for i in 0..3 {
+        let m = b.module("step");
+        b.bind(prev, m, "v");
+        prev = b.produce(m, "out", format!("s{i}"), CType::Int);
+    }
+    b.output("end", prev);
+    let program = Program::load(&b.build(), &reg, &RuntimeConfig::default()).unwrap();
+    let x = program.input("x").unwrap();
+    let options = RunOptions::with_cancel(token.lock().unwrap().clone());
+    let r = program
+        .run_with([(x, CValue::Int(0))], &options)
+        .await
+        .unwrap();
+    assert!(r.is_cancelled());
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(phases(&r), (2, 2), "wait and one step completed");
+}

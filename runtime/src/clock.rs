@@ -19,6 +19,7 @@
 //! [`LatencyClock::nanos`], so readings taken either way compare.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Raw ticks, read inline where quanta's source is the TSC.
 pub(crate) struct LatencyClock {
@@ -53,6 +54,14 @@ impl LatencyClock {
     #[inline]
     pub(crate) fn nanos(&self, ticks: u64) -> u64 {
         self.quanta.delta_as_nanos(0, ticks)
+    }
+
+    /// How many ticks `d` lasts (for comparing durations with readings
+    /// without converting every reading).
+    pub(crate) fn ticks_in(&self, d: Duration) -> u64 {
+        const PROBE: u64 = 1 << 32;
+        let probe_nanos = u128::from(self.nanos(PROBE).max(1));
+        u64::try_from(d.as_nanos() * u128::from(PROBE) / probe_nanos).unwrap_or(u64::MAX)
     }
 
     /// Nanoseconds from reading `start` to reading `end`.
@@ -116,8 +125,14 @@ mod tests {
         }
         let t = std::time::Instant::now();
         let start = clock.now();
-        while t.elapsed() < std::time::Duration::from_millis(2) {}
+        while t.elapsed() < Duration::from_millis(2) {}
         let ns = clock.nanos(clock.now() - start);
+        let ticks_per_ms = clock.ticks_in(Duration::from_millis(1));
+        let back = clock.nanos(ticks_per_ms);
+        assert!(
+            (999_000..=1_001_000).contains(&back),
+            "1 ms -> {ticks_per_ms} ticks -> {back} ns"
+        );
         // At least 2 ms passed by `Instant`; the clock must count them
         // (to within a calibration far better than a factor of two).
         assert!(ns >= 1_000_000, "{ns} ns");

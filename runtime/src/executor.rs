@@ -39,6 +39,9 @@
 //! One timer serves the whole execution: it is armed for the nearest
 //! deadline (a module's timeout or the execution's deadline) only while an
 //! async module is pending, and reset in place rather than re-created.
+//! Between nodes, a run with a deadline or a cancellation token asks its
+//! [`Watch`] whether to stop (`watch.rs`), so sync work is stopped at the
+//! next node boundary too.
 
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -59,6 +62,7 @@ use crate::result::{Abort, FailureKind, NodeFailure};
 use crate::state::{ExecutionState, Scratch, Shared};
 use crate::status::{Phase, Transition};
 use crate::sync::{load_mut, store_mut, AtomicU32, AtomicU64, Ordering};
+use crate::watch::Watch;
 
 /// The clock of sync-module latencies, read as raw ticks in the loop and
 /// converted when read.
@@ -177,11 +181,22 @@ pub(crate) async fn drive(
     options: &RunOptions,
     counts: &mut RunCounts,
 ) -> Option<Abort> {
+    let mut watch = Watch::new(options, latency_clock());
     if ctx.table.in_order() {
-        // No async module: nothing to wait for, so nothing a deadline or a
-        // cancellation could interrupt; the run is one pass.
-        run_sync(ctx, state, counts);
-        return None;
+        // No async module: one pass, stopped between two nodes if the
+        // token is cancelled or the deadline passes.
+        let abort = options.aborted().or_else(|| {
+            let generation = state.generation();
+            match run_in_order::<false>(ctx, state, generation, counts, None, watch.as_mut()) {
+                PassEnd::Aborted(abort) => Some(abort),
+                PassEnd::Finished | PassEnd::Pending(_) => None,
+            }
+        });
+        if abort.is_some() {
+            state.cancel_all();
+        }
+        clear_failed_outputs(ctx.plan, state);
+        return abort;
     }
     let mut timer = pin!(None::<Sleep>);
     let mut cancelled = pin!(options.cancel.as_ref().map(CancellationToken::cancelled));
@@ -198,6 +213,7 @@ pub(crate) async fn drive(
             cancelled.as_mut(),
             &mut armed_for,
             &mut first,
+            watch.as_mut(),
         )
     })
     .await;
@@ -208,7 +224,7 @@ pub(crate) async fn drive(
 /// Runs a plan without async modules to its end, on the calling thread.
 pub(crate) fn run_sync(ctx: &ExecCtx<'_>, state: &mut ExecutionState, counts: &mut RunCounts) {
     debug_assert!(ctx.table.in_order());
-    run_in_order::<false>(ctx, state, state.generation(), counts, None);
+    run_in_order::<false>(ctx, state, state.generation(), counts, None, None);
     debug_assert!(state.scratch.in_flight.is_empty());
     clear_failed_outputs(ctx.plan, state);
 }
@@ -252,6 +268,7 @@ fn drive_poll(
     mut cancelled: Pin<&mut Option<WaitForCancellationFuture<'_>>>,
     armed_for: &mut Option<Instant>,
     first: &mut bool,
+    mut watch: Option<&mut Watch<'_>>,
 ) -> Poll<Option<Abort>> {
     let generation = state.generation();
     if std::mem::take(first) {
@@ -263,15 +280,29 @@ fn drive_poll(
         }
         // Optimistically in order, polling each async module's future at
         // once: while every future is ready when first polled, the run
-        // needs no dependency counting at all. (Cancellation and the
-        // deadline are checked again when a future is left pending.)
-        match run_in_order::<true>(ctx, state, generation, counts, Some(cx)) {
-            None => return Poll::Ready(None),
-            Some(next) => switch_to_dataflow(ctx, state, next),
+        // needs no dependency counting at all. (The watch checks
+        // cancellation and the deadline between nodes.)
+        match run_in_order::<true>(
+            ctx,
+            state,
+            generation,
+            counts,
+            Some(cx),
+            watch.as_deref_mut(),
+        ) {
+            PassEnd::Finished => return Poll::Ready(None),
+            PassEnd::Pending(next) => switch_to_dataflow(ctx, state, next),
+            PassEnd::Aborted(abort) => {
+                state.cancel_all();
+                return Poll::Ready(Some(abort));
+            }
         }
     }
     loop {
-        run_ready(ctx, state, generation, counts, cx);
+        if let Some(abort) = run_ready(ctx, state, generation, counts, cx, watch.as_deref_mut()) {
+            state.cancel_all();
+            return Poll::Ready(Some(abort));
+        }
         if state.scratch.in_flight.is_empty() {
             return Poll::Ready(None);
         }
@@ -352,7 +383,8 @@ impl Running {
 }
 
 /// Runs ready nodes until none is left; async modules are started and
-/// parked in the in-flight list.
+/// parked in the in-flight list. With a `watch`, stops after any node if
+/// the token is cancelled or the deadline has passed, and says why.
 ///
 /// One unwind guard covers the whole loop rather than one per node (a guard
 /// costs about twenty instructions, as much as a trivial module): before a
@@ -364,7 +396,8 @@ fn run_ready(
     generation: u32,
     counts: &mut RunCounts,
     cx: &mut Context<'_>,
-) {
+    mut watch: Option<&mut Watch<'_>>,
+) -> Option<Abort> {
     let mut running = Running::IDLE;
     loop {
         let pass = catch_unwind(AssertUnwindSafe(|| {
@@ -386,10 +419,16 @@ fn run_ready(
                     tsc,
                     Some(&mut *cx),
                 );
+                if let Some(w) = watch.as_deref_mut() {
+                    if let Some(abort) = w.check(clock.unwrap_or_else(|| tsc.now())) {
+                        return Some(abort);
+                    }
+                }
             }
+            None
         }));
         match pass {
-            Ok(()) => return,
+            Ok(abort) => return abort,
             Err(panic) => {
                 charge_panic(ctx, state, generation, counts, &mut running, panic);
             }
@@ -407,14 +446,17 @@ fn run_ready(
 /// For a plan without async modules (`ASYNC = false`) this is the whole
 /// run. With async modules (`ASYNC = true`, `cx` given), each future is
 /// polled at once; the pass stops after the first one left pending and
-/// returns the position to go on from, for [`switch_to_dataflow`].
+/// returns the position to go on from, for [`switch_to_dataflow`]. With a
+/// `watch`, the pass stops after any node if the token is cancelled or the
+/// deadline has passed.
 fn run_in_order<const ASYNC: bool>(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     generation: u32,
     counts: &mut RunCounts,
     mut cx: Option<&mut Context<'_>>,
-) -> Option<usize> {
+    mut watch: Option<&mut Watch<'_>>,
+) -> PassEnd {
     let order = ctx.table.order();
     let mut start = 0;
     let mut running = Running::IDLE;
@@ -439,13 +481,18 @@ fn run_in_order<const ASYNC: bool>(
                     cx.as_deref_mut(),
                 );
                 if ASYNC && !scratch.in_flight.is_empty() {
-                    return Some(start + i + 1);
+                    return PassEnd::Pending(start + i + 1);
+                }
+                if let Some(w) = watch.as_deref_mut() {
+                    if let Some(abort) = w.check(clock.unwrap_or_else(|| tsc.now())) {
+                        return PassEnd::Aborted(abort);
+                    }
                 }
             }
-            None
+            PassEnd::Finished
         }));
         match pass {
-            Ok(stopped) => return stopped,
+            Ok(end) => return end,
             Err(panic) => {
                 let node = charge_panic(ctx, state, generation, counts, &mut running, panic);
                 // Resume after the node that panicked. Finding it costs a
@@ -458,6 +505,17 @@ fn run_in_order<const ASYNC: bool>(
             }
         }
     }
+}
+
+/// How an in-order pass ended.
+enum PassEnd {
+    /// Every node is done.
+    Finished,
+    /// An async module's future is pending; the pass stopped at this
+    /// position, right after it.
+    Pending(usize),
+    /// The watch saw the token cancelled or the deadline passed.
+    Aborted(Abort),
 }
 
 /// Turns an in-order pass that stopped at position `next` (right after the

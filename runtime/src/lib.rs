@@ -52,6 +52,7 @@ pub mod status;
 pub mod stdlib;
 mod sync;
 pub mod typed;
+mod watch;
 
 pub use config::{Config, ConfigError, RuntimeConfig};
 pub use error::{BindError, BindErrors, InputError, RunError};
