@@ -470,7 +470,9 @@ fn phases(r: &asterism::ExecutionResult<'_>) -> (usize, usize) {
 }
 
 /// A sync module that counts its calls and cancels `token` on call
-/// `cancel_on` (1-based).
+/// `cancel_on` (1-based). That call then lasts 1 ms (real time), more than
+/// the 2 us the watch may go without reading the token, so the run must
+/// stop right after it.
 fn cancelling_step(
     calls: Arc<AtomicUsize>,
     token: Arc<std::sync::Mutex<CancellationToken>>,
@@ -479,6 +481,7 @@ fn cancelling_step(
     Module::sync("step", ["v"], "out", move |v: i64| {
         if calls.fetch_add(1, Ordering::SeqCst) + 1 == cancel_on {
             token.lock().unwrap().cancel();
+            std::thread::sleep(Duration::from_millis(1));
         }
         v + 1
     })
@@ -577,6 +580,8 @@ async fn a_token_cancelled_by_a_ready_async_module_stops_the_pass() {
         async move {
             if n == 2 {
                 t.cancel();
+                // Longer than the watch's 2 us interval (see cancelling_step).
+                std::thread::sleep(Duration::from_millis(1));
             }
             v + 1
         }
@@ -621,4 +626,21 @@ async fn a_token_cancelled_by_sync_work_after_a_wait_stops_the_dataflow_loop() {
     assert!(r.is_cancelled());
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(phases(&r), (2, 2), "wait and one step completed");
+}
+
+#[tokio::test]
+async fn a_token_cancelled_by_the_last_node_leaves_a_finished_run_successful() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let token = Arc::new(std::sync::Mutex::new(CancellationToken::new()));
+    let (program, x) = chain_of("step", 3, cancelling_step(calls.clone(), token.clone(), 3));
+    let options = RunOptions::with_cancel(token.lock().unwrap().clone());
+    let r = program
+        .run_with([(x, CValue::Int(0))], &options)
+        .await
+        .unwrap();
+    assert!(r.is_success(), "every node ran: {:?}", r.abort());
+    assert_eq!(r.output_named("end"), Some(&CValue::Int(3)));
+    drop(r);
+    let m = program.metrics();
+    assert_eq!((m.executions_succeeded, m.executions_aborted), (1, 0));
 }

@@ -229,9 +229,15 @@ impl CValue {
         CValue::Product(values, Box::new(structure))
     }
 
-    /// A union value: `value` under `tag` of the union `structure`.
+    /// A union value: `value` under `tag` of the union `structure` (which
+    /// must list `tag`, as decoding from JSON checks).
     pub fn union(value: CValue, structure: Structure, tag: impl Into<Box<str>>) -> Self {
-        CValue::Union(Box::new(value), Box::new(structure), tag.into())
+        let tag = tag.into();
+        debug_assert!(
+            structure.contains_key(&*tag),
+            "union tag `{tag}` is not in its structure"
+        );
+        CValue::Union(Box::new(value), Box::new(structure), tag)
     }
 
     /// A present `Optional<inner>` value.

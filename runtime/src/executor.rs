@@ -419,7 +419,10 @@ fn run_ready(
                     tsc,
                     Some(&mut *cx),
                 );
-                if let Some(w) = watch.as_deref_mut() {
+                // With nothing left to run here, the driver's own checks
+                // (or the end of the run) follow: a run whose work is done
+                // is not reported aborted.
+                if let (Some(w), false) = (watch.as_deref_mut(), scratch.ready.is_empty()) {
                     if let Some(abort) = w.check(clock.unwrap_or_else(|| tsc.now())) {
                         return Some(abort);
                     }
@@ -483,7 +486,8 @@ fn run_in_order<const ASYNC: bool>(
                 if ASYNC && !scratch.in_flight.is_empty() {
                     return PassEnd::Pending(start + i + 1);
                 }
-                if let Some(w) = watch.as_deref_mut() {
+                // After the last node the run is done, not aborted.
+                if let (Some(w), true) = (watch.as_deref_mut(), start + i + 1 < order.len()) {
                     if let Some(abort) = w.check(clock.unwrap_or_else(|| tsc.now())) {
                         return PassEnd::Aborted(abort);
                     }
@@ -496,12 +500,19 @@ fn run_in_order<const ASYNC: bool>(
             Err(panic) => {
                 let node = charge_panic(ctx, state, generation, counts, &mut running, panic);
                 // Resume after the node that panicked. Finding it costs a
-                // scan of the order, paid only on a panic, rather than a
-                // position kept up to date for every node.
-                start = order
+                // scan of the rest of the order, paid only on a panic,
+                // rather than a position kept up to date for every node.
+                // (Not found cannot happen; resuming at `start` would then
+                // be harmless, as nodes that started refuse to start again.)
+                start = order[start..]
                     .iter()
                     .position(|&m| m == node)
-                    .map_or(order.len(), |p| p + 1);
+                    .map_or(start, |p| start + p + 1);
+                if let (Some(w), true) = (watch.as_deref_mut(), start < order.len()) {
+                    if let Some(abort) = w.check(latency_clock().now()) {
+                        return PassEnd::Aborted(abort);
+                    }
+                }
             }
         }
     }

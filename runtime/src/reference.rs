@@ -106,6 +106,11 @@ where
     let mut counts = RunCounts::default();
     let mut abort = None;
     for &n in plan.topo_order() {
+        // Checked before every node, as the slot runtime checks before the
+        // first and between nodes: a run whose work is done is not aborted.
+        if abort.is_none() {
+            abort = options.aborted();
+        }
         if abort.is_some() {
             break;
         }
@@ -242,9 +247,6 @@ where
                     }
                 };
             }
-        }
-        if abort.is_none() {
-            abort = options.aborted();
         }
     }
 

@@ -14,7 +14,7 @@
 //! ```text
 //! EMPTY --set (CAS, Acquire)--> WRITING --store (Release)--> FULL
 //!   ^                                                          |
-//!   +------------------------- take (&mut) --------------------+
+//!   +------------------- take / clear (&mut) ------------------+
 //! ```
 //!
 //! Rules, cited by the `SAFETY` comments below:
@@ -24,8 +24,9 @@
 //! - **W2.** Readers touch the value only after loading `FULL` with Acquire,
 //!   which happens after the writer's Release store, so the write is
 //!   visible and finished; nothing writes the value while it is `FULL`.
-//! - **W3.** `take` and `set_mut` hold `&mut self`: no reader or writer
-//!   exists, so they use plain loads and stores (no read-modify-write).
+//! - **W3.** `take`, `clear` and `set_mut` hold `&mut self`: no reader or
+//!   writer exists, so they use plain loads and stores (no
+//!   read-modify-write).
 //!
 //! The value is `Some` exactly when the state is `FULL` (or `WRITING`, only
 //! inside `set`), so dropping the slot drops a value it holds.

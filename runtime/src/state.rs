@@ -69,7 +69,8 @@
 //!   the party that moved it to `Failed` or `TimedOut` (so the
 //!   `AtomicRefCell` borrow never conflicts), and read only after the run.
 //! - **S9 (reset).** `reset` takes `&mut self`: no runner, reader or future
-//!   can hold the state. It empties every slot (dropping the values), copies
+//!   can hold the state. It empties every slot (dropping the values that
+//!   own memory; scalars have nothing to drop and are forgotten), copies
 //!   the pending counts from the plan, zeroes latencies, clears failures and
 //!   scratch, and moves every status cell to `Waiting` in the next
 //!   generation. A reset state is indistinguishable from a new one.

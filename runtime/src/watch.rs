@@ -3,24 +3,22 @@
 //! While an async module is pending, the driver waits on the token's
 //! future and on a timer armed for the deadline (`executor::drive_poll`).
 //! Sync work cannot be interrupted, but it can be stopped between two
-//! nodes: the run loops ask the [`Watch`] after every node, so a token
-//! cancelled from another thread, or a deadline passed during a slow sync
-//! module, stops the run at the next node boundary rather than at its end.
+//! nodes: the run loops ask the [`Watch`] after every node that has more
+//! work after it, so a token cancelled from another thread, or a deadline
+//! passed during a slow sync module, stops the run within
+//! [`CHECK_EVERY`] of the next node boundary rather than at its end.
 //!
-//! What a check costs, because it runs once per node:
-//!
-//! - a token: one atomic load (`CancellationToken::is_cancelled`);
-//! - a deadline: a comparison of latency-clock ticks the loop already
-//!   holds. The deadline itself is a tokio `Instant`, so that a paused test
-//!   clock governs it as it governs the driver's timer, and reading that
-//!   clock costs more than a trivial module; the watch reads it only once
-//!   the latency clock says [`DEADLINE_CHECK_EVERY`] has passed since the
-//!   last read. A run stops at most that much, plus the node running when
-//!   the deadline passed, after its deadline.
+//! Neither source is cheap to read: `CancellationToken::is_cancelled` locks
+//! the token's mutex (shared by every execution that uses one shutdown
+//! token), and the deadline is a tokio `Instant` (so that a paused test
+//! clock governs it as it governs the driver's timer), whose clock costs
+//! more than a trivial module. So the watch reads them only when the
+//! latency clock, whose reading the loop already holds, says
+//! [`CHECK_EVERY`] has passed since the last read: per node, one
+//! comparison of ticks. The first node after the start is always checked.
 //!
 //! A run with neither (every `run_sync`, and `run` without options) has no
 //! watch at all, and its loops test one `None` per node.
-
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -30,17 +28,17 @@ use crate::clock::LatencyClock;
 use crate::executor::RunOptions;
 use crate::result::Abort;
 
-/// How long sync work may go on before the watch reads the deadline's
-/// clock again.
-pub(crate) const DEADLINE_CHECK_EVERY: Duration = Duration::from_micros(2);
+/// How long sync work may go on before the watch reads the token and the
+/// deadline's clock again.
+pub(crate) const CHECK_EVERY: Duration = Duration::from_micros(2);
 
 /// The checks of one run.
 pub(crate) struct Watch<'a> {
     cancel: Option<&'a CancellationToken>,
     deadline: Option<Instant>,
-    /// [`DEADLINE_CHECK_EVERY`] in latency-clock ticks.
+    /// [`CHECK_EVERY`] in latency-clock ticks.
     every_ticks: u64,
-    /// The latency-clock reading from which the deadline is read again.
+    /// The latency-clock reading from which the sources are read again.
     next_read: u64,
 }
 
@@ -53,7 +51,7 @@ impl<'a> Watch<'a> {
         Some(Watch {
             cancel: options.cancel.as_ref(),
             deadline: options.deadline,
-            every_ticks: clock.ticks_in(DEADLINE_CHECK_EVERY),
+            every_ticks: clock.ticks_in(CHECK_EVERY),
             next_read: 0,
         })
     }
@@ -61,14 +59,14 @@ impl<'a> Watch<'a> {
     /// Whether the run must stop, given the latency clock's reading `now`.
     #[inline]
     pub(crate) fn check(&mut self, now: u64) -> Option<Abort> {
-        if self.cancel.is_some_and(CancellationToken::is_cancelled) {
-            return Some(Abort::Cancelled);
-        }
-        let deadline = self.deadline?;
         if now < self.next_read {
             return None;
         }
         self.next_read = now.saturating_add(self.every_ticks);
+        if self.cancel.is_some_and(CancellationToken::is_cancelled) {
+            return Some(Abort::Cancelled);
+        }
+        let deadline = self.deadline?;
         (Instant::now() >= deadline).then_some(Abort::DeadlineExceeded)
     }
 }
@@ -83,13 +81,19 @@ mod tests {
     }
 
     #[test]
-    fn a_cancelled_token_stops_at_the_next_check() {
+    fn a_cancelled_token_is_seen_once_the_interval_has_passed() {
         let token = CancellationToken::new();
         let options = RunOptions::with_cancel(token.clone());
         let mut watch = Watch::new(&options, LatencyClock::get()).expect("a token");
-        assert_eq!(watch.check(0), None);
+        assert_eq!(watch.check(10), None);
         token.cancel();
-        assert_eq!(watch.check(1), Some(Abort::Cancelled));
+        let every = watch.every_ticks;
+        assert_eq!(
+            watch.check(10 + every - 1),
+            None,
+            "read at most every interval"
+        );
+        assert_eq!(watch.check(10 + every), Some(Abort::Cancelled));
     }
 
     #[test]
