@@ -2,6 +2,9 @@
 # Instructions per execution under callgrind: deterministic on a noisy
 # machine, so these are the figures to track over time.
 #   bash benches/callgrind.sh            # chain50 and layered50, every contender
+# (asterism-tokio: sync modules through Program::run on a current-thread
+# runtime; asterism-async: async modules whose futures are ready at once,
+# the same way: their ratio is the async-ready cost.)
 # Each figure is the instructions counted inside the binary's `measured`
 # function (callgrind's --toggle-collect: setup, clock calibration and
 # teardown stay out) divided by the number of executions.
@@ -18,7 +21,7 @@ count() {
 }
 printf '| contender | workload | instructions / execution |\n|---|---|---|\n'
 for w in chain50 layered50; do
-  for c in floor asterism asterism-nolatency reference dag_exec async_dag dag-flow dagrs; do
+  for c in floor asterism asterism-nolatency asterism-tokio asterism-async reference dag_exec async_dag dag-flow dagrs; do
     n=$N; case $c in reference|dag*|async_dag) n=200;; esac
     total=$(count "$c" "$w" "$n")
     printf '| %s | %s | %s |\n' "$c" "$w" "$(( total / n ))"

@@ -706,8 +706,8 @@ fn run_other<const DATAFLOW: bool>(
     }
 }
 
-/// A raw sync module's run (kept out of line: the typed path is the hot one).
-#[inline(never)]
+/// A raw sync module's run (inside [`run_other`], out of the hot loop).
+#[inline]
 #[allow(clippy::too_many_arguments)]
 fn run_raw<const DATAFLOW: bool>(
     ctx: &ExecCtx<'_>,
@@ -763,7 +763,7 @@ fn run_raw<const DATAFLOW: bool>(
 }
 
 /// An inline transform's run.
-#[inline(never)]
+#[inline]
 #[allow(clippy::too_many_arguments)]
 fn run_transform<const DATAFLOW: bool>(
     ctx: &ExecCtx<'_>,
@@ -806,7 +806,7 @@ fn run_transform<const DATAFLOW: bool>(
 
 /// An async module's start: its future is polled once at once; a ready one
 /// completes here, a pending one joins the in-flight list.
-#[inline(never)]
+#[inline]
 #[allow(clippy::too_many_arguments)]
 fn run_async<const DATAFLOW: bool>(
     ctx: &ExecCtx<'_>,
@@ -870,7 +870,8 @@ fn run_async<const DATAFLOW: bool>(
         // The common case, one output of the declared type, straight into
         // its slot.
         Ok(ModuleOutput::One(value))
-            if op.sig.outputs.len() == 1 && value.has_type(&op.sig.outputs[0].ty) =>
+            if op.sig.outputs.len() == 1
+                && (!op.check_output || value.has_type(&op.sig.outputs[0].ty)) =>
         {
             if op.out != UNBOUND_SLOT {
                 // Rule S2 made this node the slot's one writer.

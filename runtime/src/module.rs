@@ -320,7 +320,19 @@ pub(crate) enum Body {
     /// From [`Module::raw_sync`]: writes its outputs through
     /// [`ModuleOutputs`], which checks each one's type.
     Sync(Arc<SyncBody>),
-    Async(Arc<AsyncBody>),
+    /// From [`Module::asynchronous`] (outputs typed by construction) or
+    /// [`Module::raw_async`] (outputs checked).
+    Async(Arc<AsyncBody>, OutputCheck),
+}
+
+/// Whether an async module's outputs need a type check when stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OutputCheck {
+    /// Raw values: each output is checked against the signature.
+    Needed,
+    /// A typed adapter's one output, of the signature's type by
+    /// construction (as for [`Body::Typed`]).
+    ByConstruction,
 }
 
 /// A module implementation: a signature and a body.
@@ -395,7 +407,10 @@ impl Module {
         let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
         Module {
             signature,
-            body: Body::Async(Arc::new(move |inputs: &ModuleInputs<'_>| f.call(inputs))),
+            body: Body::Async(
+                Arc::new(move |inputs: &ModuleInputs<'_>| f.call(inputs)),
+                OutputCheck::ByConstruction,
+            ),
         }
     }
 
@@ -425,7 +440,7 @@ impl Module {
     {
         Module {
             signature,
-            body: Body::Async(Arc::new(f)),
+            body: Body::Async(Arc::new(f), OutputCheck::Needed),
         }
     }
 
@@ -447,7 +462,7 @@ impl Module {
 
     /// Whether the module returns a future.
     pub fn is_async(&self) -> bool {
-        matches!(self.body, Body::Async(_))
+        matches!(self.body, Body::Async(..))
     }
 }
 

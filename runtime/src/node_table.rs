@@ -26,7 +26,7 @@ use asterism_compiler::{
 };
 
 use crate::module::{
-    AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, SyncBody, TypedBody,
+    AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, OutputCheck, SyncBody, TypedBody,
 };
 
 /// What running a node means.
@@ -72,6 +72,10 @@ pub(crate) struct NodeOp {
     pub(crate) sig: Arc<ModuleSignature>,
     /// Read the clock around a sync body.
     pub(crate) timed: bool,
+    /// An async body's one output must be type-checked before it is
+    /// stored (a raw async module's; a typed one's is of the declared type
+    /// by construction).
+    pub(crate) check_output: bool,
     /// The timeout to check after a sync body, or to arm for an async one.
     pub(crate) timeout: Option<Duration>,
     /// A typed module's or a transform's output slot (`UNBOUND_SLOT` when
@@ -132,13 +136,17 @@ impl NodeTable {
                     let body = match &bodies[m.ix()] {
                         Body::Typed(b) => NodeBody::Typed(b.clone()),
                         Body::Sync(b) => NodeBody::Raw(b.clone()),
-                        Body::Async(b) => NodeBody::Async(b.clone()),
+                        Body::Async(b, _) => NodeBody::Async(b.clone()),
                     };
                     NodeOp {
                         body,
                         module: m,
                         sig: Arc::new(plan.module_signature(m).clone()),
                         timed: record_latency || timeout.is_some(),
+                        check_output: !matches!(
+                            bodies[m.ix()],
+                            Body::Async(_, OutputCheck::ByConstruction)
+                        ),
                         timeout,
                         out: plan
                             .node_outputs(n)
@@ -154,6 +162,7 @@ impl NodeTable {
                     module: ModuleIx(0),
                     sig: no_signature.clone(),
                     timed: false,
+                    check_output: true,
                     timeout: None,
                     out: plan.transform_slot(t),
                     inputs: inputs_span,
@@ -162,7 +171,7 @@ impl NodeTable {
             };
             ops.push(op);
         }
-        let in_order = !bodies.iter().any(|b| matches!(b, Body::Async(_)));
+        let in_order = !bodies.iter().any(|b| matches!(b, Body::Async(..)));
         NodeTable {
             ops: ops.into_boxed_slice(),
             order: plan.topo_order().into(),

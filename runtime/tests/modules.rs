@@ -952,6 +952,26 @@ async fn a_panic_before_an_async_module_returns_its_future_is_a_panic_failure() 
 }
 
 #[tokio::test]
+async fn a_raw_async_module_ready_at_once_with_a_mistyped_value_fails_naming_the_output() {
+    // Typed async modules skip the output check (their type is fixed by
+    // construction); a raw one's single ready output is still checked.
+    let liar = Module::raw_async(
+        sig("a.liar", &[("x", CType::Int)], &[("count", CType::Int)]),
+        |_| Box::pin(async { Ok(ModuleOutput::One(CValue::String("seven".to_owned()))) }),
+    );
+    for config in [
+        RuntimeConfig::default(),
+        RuntimeConfig::default().reference(),
+    ] {
+        let program = program_for(&liar, &config);
+        let failure = run_async(&program, &[("x", int(1))]).await.unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Error);
+        assert!(failure.message.contains("`count`"), "{}", failure.message);
+        assert!(failure.message.contains("Int"), "{}", failure.message);
+    }
+}
+
+#[tokio::test]
 async fn raw_async_modules_write_many_outputs_and_a_short_list_fails() {
     let good = Module::raw_async(divmod_signature("a.divmod"), |i| {
         let ab = i.int(0).and_then(|a| Ok((a, i.int(1)?)));

@@ -3,17 +3,19 @@
 //! `measured` only and divides by the count).
 //!
 //! `instructions CONTENDER WORKLOAD COUNT` with CONTENDER one of `floor`,
-//! `asterism`, `asterism-nolatency`, `reference` (with `--features peers`
-//! also `dag_exec`, `dag-flow`, `dagrs`, `async_dag`), and WORKLOAD one of
-//! `chainN` or `layeredN` (`chain50`, `layered50`, ...).
+//! `asterism`, `asterism-nolatency`, `asterism-tokio` (sync modules driven
+//! by `Program::run` on a current-thread runtime), `asterism-async` (async
+//! modules whose futures are ready at once, driven the same way),
+//! `reference` (with `--features peers` also `dag_exec`, `dag-flow`,
+//! `dagrs`, `async_dag`), and WORKLOAD one of `chainN` or `layeredN`
+//! (`chain50`, `layered50`, ...).
 
-use asterism_benches::contenders::{self, Contender, Runner};
+use asterism_benches::contenders::{self, Asterism, Contender, Drive, Runner};
 use asterism_benches::workload::Graph;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage =
-        "usage: instructions floor|asterism|asterism-nolatency|reference chainN|layeredN COUNT";
+    let usage = "usage: instructions floor|asterism|asterism-nolatency|asterism-tokio|asterism-async|reference chainN|layeredN COUNT";
     if args.len() != 4 {
         eprintln!("{usage}");
         std::process::exit(1);
@@ -23,6 +25,15 @@ fn main() {
         "asterism" => contenders::builtin().remove(1),
         "asterism-nolatency" => contenders::builtin().remove(3),
         "reference" => contenders::builtin().remove(4),
+        "asterism-tokio" => Box::new(Asterism {
+            drive: Drive::Tokio,
+            ..Asterism::pooled()
+        }),
+        "asterism-async" => Box::new(Asterism {
+            async_modules: true,
+            drive: Drive::Tokio,
+            ..Asterism::pooled()
+        }),
         #[cfg(feature = "peers")]
         "dag_exec" => asterism_benches::peers::all().remove(0),
         #[cfg(feature = "peers")]
