@@ -21,9 +21,14 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
+#[cfg(not(miri))]
+type Source = quanta::Clock;
+#[cfg(miri)]
+type Source = miri_source::StdClock;
+
 /// Raw ticks, read inline where quanta's source is the TSC.
 pub(crate) struct LatencyClock {
-    quanta: quanta::Clock,
+    quanta: Source,
     /// quanta reads the TSC: read it here, inline.
     direct: bool,
 }
@@ -34,7 +39,7 @@ impl LatencyClock {
     pub(crate) fn get() -> &'static LatencyClock {
         static CLOCK: OnceLock<LatencyClock> = OnceLock::new();
         CLOCK.get_or_init(|| {
-            let quanta = quanta::Clock::new();
+            let quanta = Source::new();
             let direct = quanta_reads_the_tsc(&quanta);
             LatencyClock { quanta, direct }
         })
@@ -109,8 +114,29 @@ fn quanta_reads_the_tsc(quanta: &quanta::Clock) -> bool {
 }
 
 #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-fn quanta_reads_the_tsc(_: &quanta::Clock) -> bool {
+fn quanta_reads_the_tsc(_: &Source) -> bool {
     false
+}
+
+/// Miri cannot run quanta (it detects the TSC with inline assembly), so
+/// under Miri the ticks are nanoseconds of std's monotonic clock.
+#[cfg(miri)]
+mod miri_source {
+    pub(crate) struct StdClock(std::time::Instant);
+
+    impl StdClock {
+        pub(crate) fn new() -> Self {
+            StdClock(std::time::Instant::now())
+        }
+
+        pub(crate) fn raw(&self) -> u64 {
+            u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        }
+
+        pub(crate) fn delta_as_nanos(&self, start: u64, end: u64) -> u64 {
+            end.saturating_sub(start)
+        }
+    }
 }
 
 #[cfg(all(test, not(asterism_loom)))]
