@@ -363,6 +363,8 @@ where
 {
     let mut errors = earlier;
     let slots = &mut state.shared.slots;
+    // Inputs written, each to its own slot (a second write is refused).
+    let mut written = 0;
     for (ix, value) in inputs {
         let Some(decl) = plan.inputs().get(ix.ix()) else {
             errors.push(InputError::Unexpected {
@@ -383,7 +385,13 @@ where
             errors.push(InputError::Duplicate {
                 name: decl.name.clone(),
             });
+        } else {
+            written += 1;
         }
+    }
+    if errors.is_empty() && written == plan.inputs().len() {
+        // Every input written once: none is missing.
+        return Ok(());
     }
     for decl in plan.inputs() {
         if slots[decl.slot.ix()].get().is_none()
