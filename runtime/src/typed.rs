@@ -8,6 +8,8 @@
 
 use std::fmt::Display;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use asterism_compiler::{CType, CValue};
 
@@ -164,6 +166,35 @@ fn arg<T: FromValue>(inputs: &ModuleInputs<'_>, i: usize) -> Result<T, ModuleErr
     })
 }
 
+pin_project_lite::pin_project! {
+    /// A typed async module's future: the function's own future, whose
+    /// result becomes the module's one output when it is ready. Written
+    /// out rather than as an `async` block so that the boxed future is the
+    /// function's future and nothing more (an `async` wrapper adds its own
+    /// state and room for the output, and moving that into the box costs a
+    /// `memcpy` call per module).
+    struct TypedOutput<Fut> {
+        #[pin]
+        fut: Fut,
+    }
+}
+
+impl<Fut> Future for TypedOutput<Fut>
+where
+    Fut: Future,
+    Fut::Output: IntoOutcome,
+{
+    type Output = Result<ModuleOutput, ModuleError>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.project()
+            .fut
+            .poll(cx)
+            .map(|r| Ok(ModuleOutput::One(r.into_outcome()?.into_value())))
+    }
+}
+
 macro_rules! typed_fns {
     ($n:literal; $($arg:ident $i:tt),*) => {
         impl<F, R, $($arg),*> SyncFn<($($arg,)*), $n> for F
@@ -203,10 +234,7 @@ macro_rules! typed_fns {
                 let args = (|| Ok::<_, ModuleError>(($(arg::<$arg>(inputs, $i)?,)*)))();
                 match args {
                     Err(e) => Box::pin(std::future::ready(Err(e))),
-                    Ok(($($arg,)*)) => {
-                        let fut = (self)($($arg),*);
-                        Box::pin(async move { Ok(ModuleOutput::One(fut.await.into_outcome()?.into_value())) })
-                    }
+                    Ok(($($arg,)*)) => Box::pin(TypedOutput { fut: (self)($($arg),*) }),
                 }
             }
         }
