@@ -24,11 +24,29 @@ pub trait FromValue: Sized {
 }
 
 /// A Rust type a module can return.
+///
+/// The contract: `into_value` returns a value of type `ctype()`
+/// (`CValue::has_type`). A typed module's output is stored without a type
+/// check, because its signature is derived from this type; debug builds
+/// assert the contract.
 pub trait IntoValue {
     /// The pipeline type of the output.
     fn ctype() -> CType;
-    /// Converts the value.
+    /// Converts the value; it must have type [`IntoValue::ctype`].
     fn into_value(self) -> CValue;
+}
+
+/// `v.into_value()`, checking [`IntoValue`]'s contract in debug builds.
+#[inline(always)]
+fn checked_value<V: IntoValue>(v: V) -> CValue {
+    let value = v.into_value();
+    debug_assert!(
+        value.has_type(&V::ctype()),
+        "IntoValue::into_value gave a {} where its ctype() is {}",
+        value.tag(),
+        V::ctype()
+    );
+    value
 }
 
 macro_rules! scalar {
@@ -191,7 +209,7 @@ where
         self.project()
             .fut
             .poll(cx)
-            .map(|r| Ok(ModuleOutput::One(r.into_outcome()?.into_value())))
+            .map(|r| Ok(ModuleOutput::One(checked_value(r.into_outcome()?))))
     }
 }
 
@@ -212,7 +230,7 @@ macro_rules! typed_fns {
             #[inline]
             #[allow(unused_variables)]
             fn call(&self, inputs: &ModuleInputs<'_>) -> Result<CValue, ModuleError> {
-                Ok((self)($(arg::<$arg>(inputs, $i)?),*).into_outcome()?.into_value())
+                Ok(checked_value((self)($(arg::<$arg>(inputs, $i)?),*).into_outcome()?))
             }
         }
 

@@ -951,6 +951,29 @@ async fn a_panic_before_an_async_module_returns_its_future_is_a_panic_failure() 
     }
 }
 
+/// An `IntoValue` that breaks its contract (says Int, gives a String).
+struct Liar;
+impl asterism_runtime::typed::IntoValue for Liar {
+    fn ctype() -> CType {
+        CType::Int
+    }
+    fn into_value(self) -> CValue {
+        CValue::String("not an int".to_owned())
+    }
+}
+
+#[test]
+#[cfg(debug_assertions)]
+fn a_typed_module_whose_output_breaks_into_value_fails_in_debug_builds() {
+    // Typed outputs are stored unchecked; debug builds assert the
+    // contract, and the assertion fails the node like any panic.
+    let liar = Module::sync("t.liar", ["x"], "out", |_x: i64| Liar);
+    let program = program_for(&liar, &RuntimeConfig::default());
+    let failure = run(&program, &[("x", int(1))]).unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Panic);
+    assert!(failure.message.contains("IntoValue"), "{}", failure.message);
+}
+
 #[tokio::test]
 async fn a_raw_async_module_ready_at_once_with_a_mistyped_value_fails_naming_the_output() {
     // Typed async modules skip the output check (their type is fixed by
