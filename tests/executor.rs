@@ -644,3 +644,33 @@ async fn a_token_cancelled_by_the_last_node_leaves_a_finished_run_successful() {
     let m = program.metrics();
     assert_eq!((m.executions_succeeded, m.executions_aborted), (1, 0));
 }
+
+#[tokio::test(start_paused = true)]
+async fn huge_timeouts_and_deadlines_mean_no_limit_not_a_panic() {
+    // Instant + Duration::MAX overflows; such limits must simply never fire.
+    let mut reg = Registry::new();
+    reg.register(sleeper("nap", 1).with_timeout(Duration::MAX));
+    let mut b = DagBuilder::seeded("huge", 8);
+    let x = b.input("x", CType::Int);
+    let m = b.module("nap");
+    b.bind(x, m, "v");
+    let o = b.produce(m, "out", "o", CType::Int);
+    b.output("o", o);
+    let spec = b.build();
+    for config in [
+        RuntimeConfig::default(),
+        RuntimeConfig::default().reference(),
+    ] {
+        let program = Program::load(&spec, &reg, &config).unwrap();
+        let x = program.input("x").unwrap();
+        let r = program
+            .run_with(
+                [(x, CValue::Int(4))],
+                &RunOptions::with_timeout(Duration::MAX),
+            )
+            .await
+            .unwrap();
+        assert!(r.is_success(), "{:?}", r.problems());
+        assert_eq!(r.output_named("o"), Some(&CValue::Int(4)));
+    }
+}

@@ -85,7 +85,8 @@ impl RunOptions {
     /// Options with a deadline `after` from now.
     pub fn with_timeout(after: Duration) -> Self {
         RunOptions {
-            deadline: Some(Instant::now() + after),
+            // A deadline past the clock's range is no deadline.
+            deadline: Instant::now().checked_add(after),
             cancel: None,
         }
     }
@@ -652,7 +653,7 @@ fn run_node<const DATAFLOW: bool>(
     let ticks = stop_clock(started, clock, tsc);
     record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
     match result {
-        Ok(value) if !overran(op.timeout, ticks) => {
+        Ok(value) if !overran(op, ticks) => {
             // `UNBOUND_SLOT` (no reader) is past the end of the slots: the
             // value is dropped.
             if let Some(slot) = shared.slots.get_mut(op.out.ix()) {
@@ -667,7 +668,7 @@ fn run_node<const DATAFLOW: bool>(
         }
         other => {
             let failure = match other {
-                Ok(_) => NodeFailure::timeout(op.timeout.unwrap_or_default()),
+                Ok(_) => NodeFailure::timeout(op.timeout().unwrap_or_default()),
                 Err(e) => NodeFailure::error(e),
             };
             fail(ctx.plan, shared, scratch, generation, n, failure, counts);
@@ -744,7 +745,7 @@ fn run_raw<const DATAFLOW: bool>(
             .iter()
             .all(|&s| s == UNBOUND_SLOT || shared.slots[s.ix()].get().is_some());
     match result {
-        Ok(()) if complete && !overran(op.timeout, ticks) => {
+        Ok(()) if complete && !overran(op, ticks) => {
             complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op);
         }
         other => {
@@ -754,7 +755,7 @@ fn run_raw<const DATAFLOW: bool>(
                 }
                 // A sync module cannot be interrupted; one that
                 // overran its timeout is timed out afterwards.
-                Ok(()) => NodeFailure::timeout(op.timeout.unwrap_or_default()),
+                Ok(()) => NodeFailure::timeout(op.timeout().unwrap_or_default()),
                 Err(e) => NodeFailure::error(e),
             };
             fail(ctx.plan, shared, scratch, generation, n, failure, counts);
@@ -849,7 +850,8 @@ fn run_async<const DATAFLOW: bool>(
             scratch.in_flight.push(InFlight {
                 node: n,
                 started: now,
-                deadline: op.timeout.map(|t| now + t),
+                // A timeout past the clock's range never fires.
+                deadline: op.timeout().and_then(|t| now.checked_add(t)),
                 future: Exclusive(future),
             });
             return;
@@ -948,13 +950,18 @@ pub(crate) fn latency_duration(word: u64) -> Duration {
 }
 
 /// Whether a sync module that took `ticks` of the latency clock overran
-/// `timeout` (converted only when there is a timeout).
-#[inline]
-fn overran(timeout: Option<Duration>, ticks: Option<u64>) -> bool {
-    let Some(limit) = timeout else {
-        return false;
-    };
-    ticks.is_some_and(|t| u128::from(latency_clock().nanos(t)) > limit.as_nanos())
+/// its timeout: one comparison when it has none (the common case), the
+/// conversion out of line when it has one.
+#[inline(always)]
+fn overran(op: &NodeOp, ticks: Option<u64>) -> bool {
+    op.timeout_nanos()
+        .is_some_and(|limit| overran_by(limit, ticks))
+}
+
+#[cold]
+#[inline(never)]
+fn overran_by(limit_nanos: u64, ticks: Option<u64>) -> bool {
+    ticks.is_some_and(|t| latency_clock().nanos(t) > limit_nanos)
 }
 
 /// `Running -> Completed` through `&mut` (rule S3, exclusive form); with

@@ -319,10 +319,10 @@ pub(crate) enum Body {
     Typed(Arc<Box<TypedBody>>),
     /// From [`Module::raw_sync`]: writes its outputs through
     /// [`ModuleOutputs`], which checks each one's type.
-    Sync(Arc<SyncBody>),
+    Sync(Arc<Box<SyncBody>>),
     /// From [`Module::asynchronous`] (outputs typed by construction) or
     /// [`Module::raw_async`] (outputs checked).
-    Async(Arc<AsyncBody>, OutputCheck),
+    Async(Arc<Box<AsyncBody>>, OutputCheck),
 }
 
 /// Whether an async module's outputs need a type check when stored.
@@ -408,7 +408,7 @@ impl Module {
         Module {
             signature,
             body: Body::Async(
-                Arc::new(move |inputs: &ModuleInputs<'_>| f.call(inputs)),
+                Arc::new(Box::new(move |inputs: &ModuleInputs<'_>| f.call(inputs))),
                 OutputCheck::ByConstruction,
             ),
         }
@@ -425,7 +425,7 @@ impl Module {
     {
         Module {
             signature,
-            body: Body::Sync(Arc::new(f)),
+            body: Body::Sync(Arc::new(Box::new(f))),
         }
     }
 
@@ -440,7 +440,7 @@ impl Module {
     {
         Module {
             signature,
-            body: Body::Async(Arc::new(f), OutputCheck::Needed),
+            body: Body::Async(Arc::new(Box::new(f)), OutputCheck::Needed),
         }
     }
 

@@ -166,7 +166,7 @@ where
                 st = st.with_status(uuid, RefStatus::Running);
                 let sig = plan.module_signature(m);
                 let op = inner.table.op(plan.module_node(m));
-                let timeout = op.timeout;
+                let timeout = op.timeout();
                 let inputs = ModuleInputs::from_values(&values, sig);
                 let mut outs: Vec<Option<CValue>> = vec![None; sig.outputs.len()];
                 let clock = std::time::Instant::now();
@@ -282,7 +282,8 @@ async fn await_module(
     options: &RunOptions,
 ) -> Awaited {
     let started = Instant::now();
-    let module_deadline = timeout.map(|t| started + t);
+    // A timeout past the clock's range never fires.
+    let module_deadline = timeout.and_then(|t| started.checked_add(t));
     let deadline = [module_deadline, options.deadline]
         .into_iter()
         .flatten()
