@@ -674,3 +674,88 @@ async fn huge_timeouts_and_deadlines_mean_no_limit_not_a_panic() {
         assert_eq!(r.output_named("o"), Some(&CValue::Int(4)));
     }
 }
+
+#[test]
+fn run_sync_with_stops_a_sync_pass_between_nodes_without_a_runtime() {
+    // The same checks as run_with, on the calling thread: a token cancelled
+    // mid-pass, a deadline passed during slow sync work, and either given
+    // before the start; in both executors.
+    for config in [
+        RuntimeConfig::default(),
+        RuntimeConfig::default().reference(),
+    ] {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let token = Arc::new(std::sync::Mutex::new(CancellationToken::new()));
+        let mut reg = Registry::new();
+        reg.register(cancelling_step(calls.clone(), token.clone(), 2));
+        let mut b = DagBuilder::seeded("sync-with", 9);
+        let mut prev = b.input("x", CType::Int);
+        for i in 0..4 {
+            let m = b.module("step");
+            b.bind(prev, m, "v");
+            prev = b.produce(m, "out", format!("v{i}"), CType::Int);
+        }
+        b.output("end", prev);
+        let program = Program::load(&b.build(), &reg, &config).unwrap();
+        let x = program.input("x").unwrap();
+
+        let options = RunOptions::with_cancel(token.lock().unwrap().clone());
+        let r = program
+            .run_sync_with([(x, CValue::Int(0))], &options)
+            .unwrap();
+        assert!(r.is_cancelled());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "no node ran after the cancel"
+        );
+        assert_eq!(phases(&r), (2, 2));
+        drop(r);
+
+        let cancelled = CancellationToken::new();
+        cancelled.cancel();
+        let r = program
+            .run_sync_with([(x, CValue::Int(0))], &RunOptions::with_cancel(cancelled))
+            .unwrap();
+        assert!(r.is_cancelled());
+        assert_eq!(phases(&r), (0, 4));
+        drop(r);
+
+        // No options: the whole run.
+        let r = program
+            .run_sync_with([(x, CValue::Int(0))], &RunOptions::default())
+            .unwrap();
+        assert!(r.is_success(), "{:?}", r.problems());
+        assert_eq!(r.output_named("end"), Some(&CValue::Int(4)));
+    }
+}
+
+#[test]
+fn run_sync_with_stops_at_a_deadline_passed_during_sync_work() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let slow = Module::sync("slow", ["v"], "out", move |v: i64| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(3));
+        v + 1
+    });
+    let (program, x) = chain_of("slow", 4, slow);
+    let r = program
+        .run_sync_with(
+            [(x, CValue::Int(0))],
+            &RunOptions::with_timeout(Duration::from_millis(1)),
+        )
+        .unwrap();
+    assert!(r.deadline_exceeded());
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(phases(&r), (1, 3));
+}
+
+#[test]
+fn run_sync_with_refuses_a_program_with_async_modules() {
+    let (program, x) = chain_of("nap", 1, sleeper("nap", 1));
+    let err = program
+        .run_sync_with([(x, CValue::Int(0))], &RunOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("async"), "{err}");
+}

@@ -40,7 +40,7 @@
 //! deadline (a module's timeout or the execution's deadline) only while an
 //! async module is pending, and reset in place rather than re-created.
 //! Between nodes, a run with a deadline or a cancellation token asks its
-//! [`Watch`] whether to stop (`watch.rs`), so sync work is stopped at the
+//! watch whether to stop (`watch.rs`), so sync work is stopped at the
 //! next node boundary too.
 
 use std::future::{poll_fn, Future};
@@ -182,23 +182,10 @@ pub(crate) async fn drive(
     options: &RunOptions,
     counts: &mut RunCounts,
 ) -> Option<Abort> {
-    let mut watch = Watch::new(options, latency_clock());
     if ctx.table.in_order() {
-        // No async module: one pass, stopped between two nodes if the
-        // token is cancelled or the deadline passes.
-        let abort = options.aborted().or_else(|| {
-            let generation = state.generation();
-            match run_in_order::<false>(ctx, state, generation, counts, None, watch.as_mut()) {
-                PassEnd::Aborted(abort) => Some(abort),
-                PassEnd::Finished | PassEnd::Pending(_) => None,
-            }
-        });
-        if abort.is_some() {
-            state.cancel_all();
-        }
-        clear_failed_outputs(ctx.plan, state);
-        return abort;
+        return run_sync_with(ctx, state, options, counts);
     }
+    let mut watch = Watch::new(options, latency_clock());
     let mut timer = pin!(None::<Sleep>);
     let mut cancelled = pin!(options.cancel.as_ref().map(CancellationToken::cancelled));
     let mut armed_for: Option<Instant> = None;
@@ -228,6 +215,31 @@ pub(crate) fn run_sync(ctx: &ExecCtx<'_>, state: &mut ExecutionState, counts: &m
     run_in_order::<false>(ctx, state, state.generation(), counts, None, None);
     debug_assert!(state.scratch.in_flight.is_empty());
     clear_failed_outputs(ctx.plan, state);
+}
+
+/// Runs a plan without async modules to its end, or until `options`
+/// cancel it: checked before the first node and between nodes (a sync
+/// body is never interrupted). Returns why it stopped early, if it did.
+pub(crate) fn run_sync_with(
+    ctx: &ExecCtx<'_>,
+    state: &mut ExecutionState,
+    options: &RunOptions,
+    counts: &mut RunCounts,
+) -> Option<Abort> {
+    debug_assert!(ctx.table.in_order());
+    let mut watch = Watch::new(options, latency_clock());
+    let abort = options.aborted().or_else(|| {
+        let generation = state.generation();
+        match run_in_order::<false>(ctx, state, generation, counts, None, watch.as_mut()) {
+            PassEnd::Aborted(abort) => Some(abort),
+            PassEnd::Finished | PassEnd::Pending(_) => None,
+        }
+    });
+    if abort.is_some() {
+        state.cancel_all();
+    }
+    clear_failed_outputs(ctx.plan, state);
+    abort
 }
 
 /// Empties the output slots of modules that failed or timed out. A sync

@@ -279,6 +279,38 @@ impl Program {
         Ok(finish_result(inner, guard, started, None, counts))
     }
 
+    /// [`Program::run_sync`] with a deadline or a cancellation token. Both
+    /// are checked before the first node and between nodes; a sync
+    /// module's body is never interrupted, so a run stops at the first node
+    /// boundary after the deadline (or the cancellation). Refuses programs
+    /// with async modules.
+    pub fn run_sync_with<I>(
+        &self,
+        inputs: I,
+        options: &RunOptions,
+    ) -> Result<ExecutionResult<'_>, RunError>
+    where
+        I: IntoIterator<Item = (InputIx, CValue)>,
+    {
+        if self.has_async_modules() {
+            return Err(RunError::needs_async());
+        }
+        let inner = &*self.inner;
+        if !inner.config.state.mutable {
+            let mut cx = Context::from_waker(Waker::noop());
+            // With only sync modules the run ends in one poll.
+            return match pin!(self.run_with(inputs, options)).poll(&mut cx) {
+                Poll::Ready(result) => result,
+                Poll::Pending => Err(RunError::needs_async()),
+            };
+        }
+        let (mut guard, started) = self.begin(inputs, Vec::new())?;
+        let mut counts = RunCounts::default();
+        let abort = executor::run_sync_with(&inner.ctx(), guard.state_mut(), options, &mut counts);
+        guard.finished = true;
+        Ok(finish_result(inner, guard, started, abort, counts))
+    }
+
     /// Decodes plain JSON inputs (`{"x": 5}`) against the input types; every
     /// problem is reported at once.
     pub fn decode_inputs(
