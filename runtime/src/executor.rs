@@ -212,7 +212,7 @@ pub(crate) async fn drive(
 /// Runs a plan without async modules to its end, on the calling thread.
 pub(crate) fn run_sync(ctx: &ExecCtx<'_>, state: &mut ExecutionState, counts: &mut RunCounts) {
     debug_assert!(ctx.table.in_order());
-    run_in_order::<false>(ctx, state, state.generation(), counts, None, None);
+    run_in_order::<false, false>(ctx, state, state.generation(), counts, None, None);
     debug_assert!(state.scratch.in_flight.is_empty());
     clear_failed_outputs(ctx.plan, state);
 }
@@ -230,7 +230,7 @@ pub(crate) fn run_sync_with(
     let mut watch = Watch::new(options, latency_clock());
     let abort = options.aborted().or_else(|| {
         let generation = state.generation();
-        match run_in_order::<false>(ctx, state, generation, counts, None, watch.as_mut()) {
+        match run_in_order::<false, true>(ctx, state, generation, counts, None, watch.as_mut()) {
             PassEnd::Aborted(abort) => Some(abort),
             PassEnd::Finished | PassEnd::Pending(_) => None,
         }
@@ -295,7 +295,7 @@ fn drive_poll(
         // once: while every future is ready when first polled, the run
         // needs no dependency counting at all. (The watch checks
         // cancellation and the deadline between nodes.)
-        match run_in_order::<true>(
+        match run_in_order::<true, true>(
             ctx,
             state,
             generation,
@@ -464,8 +464,9 @@ fn run_ready(
 /// polled at once; the pass stops after the first one left pending and
 /// returns the position to go on from, for [`switch_to_dataflow`]. With a
 /// `watch`, the pass stops after any node if the token is cancelled or the
-/// deadline has passed.
-fn run_in_order<const ASYNC: bool>(
+/// deadline has passed; `WATCHED = false` (`run_sync`, no options) compiles
+/// the checks out.
+fn run_in_order<const ASYNC: bool, const WATCHED: bool>(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     generation: u32,
@@ -500,6 +501,9 @@ fn run_in_order<const ASYNC: bool>(
                     return PassEnd::Pending(start + i + 1);
                 }
                 // After the last node the run is done, not aborted.
+                if !WATCHED {
+                    continue;
+                }
                 if let (Some(w), true) = (watch.as_deref_mut(), start + i + 1 < order.len()) {
                     if let Some(abort) = w.check(clock.unwrap_or_else(|| tsc.now())) {
                         return PassEnd::Aborted(abort);
@@ -521,7 +525,8 @@ fn run_in_order<const ASYNC: bool>(
                     .iter()
                     .position(|&m| m == node)
                     .map_or(start, |p| start + p + 1);
-                if let (Some(w), true) = (watch.as_deref_mut(), start < order.len()) {
+                if let (true, Some(w), true) = (WATCHED, watch.as_deref_mut(), start < order.len())
+                {
                     if let Some(abort) = w.check(latency_clock().now()) {
                         return PassEnd::Aborted(abort);
                     }
