@@ -443,6 +443,16 @@ async fn executions_reusing_one_pooled_state_never_see_each_others_values() {
 /// x -> m0 -> m1 -> ... -> m(n-1), every node running module `name`; the
 /// last output is `end`.
 fn chain_of(name: &str, n: usize, module: Module) -> (Program, asterism::InputIx) {
+    chain_of_with(name, n, module, &RuntimeConfig::default())
+}
+
+/// [`chain_of`] under `config`.
+fn chain_of_with(
+    name: &str,
+    n: usize,
+    module: Module,
+    config: &RuntimeConfig,
+) -> (Program, asterism::InputIx) {
     let mut reg = Registry::new();
     reg.register(module);
     let mut b = DagBuilder::seeded("watched", 4);
@@ -453,7 +463,7 @@ fn chain_of(name: &str, n: usize, module: Module) -> (Program, asterism::InputIx
         prev = b.produce(m, "out", format!("v{i}"), CType::Int);
     }
     b.output("end", prev);
-    let program = Program::load(&b.build(), &reg, &RuntimeConfig::default()).unwrap();
+    let program = Program::load(&b.build(), &reg, config).unwrap();
     let x = program.input("x").unwrap();
     (program, x)
 }
@@ -648,21 +658,12 @@ async fn a_token_cancelled_by_the_last_node_leaves_a_finished_run_successful() {
 #[tokio::test(start_paused = true)]
 async fn huge_timeouts_and_deadlines_mean_no_limit_not_a_panic() {
     // Instant + Duration::MAX overflows; such limits must simply never fire.
-    let mut reg = Registry::new();
-    reg.register(sleeper("nap", 1).with_timeout(Duration::MAX));
-    let mut b = DagBuilder::seeded("huge", 8);
-    let x = b.input("x", CType::Int);
-    let m = b.module("nap");
-    b.bind(x, m, "v");
-    let o = b.produce(m, "out", "o", CType::Int);
-    b.output("o", o);
-    let spec = b.build();
     for config in [
         RuntimeConfig::default(),
         RuntimeConfig::default().reference(),
     ] {
-        let program = Program::load(&spec, &reg, &config).unwrap();
-        let x = program.input("x").unwrap();
+        let nap = sleeper("nap", 1).with_timeout(Duration::MAX);
+        let (program, x) = chain_of_with("nap", 1, nap, &config);
         let r = program
             .run_with(
                 [(x, CValue::Int(4))],
@@ -671,7 +672,7 @@ async fn huge_timeouts_and_deadlines_mean_no_limit_not_a_panic() {
             .await
             .unwrap();
         assert!(r.is_success(), "{:?}", r.problems());
-        assert_eq!(r.output_named("o"), Some(&CValue::Int(4)));
+        assert_eq!(r.output_named("end"), Some(&CValue::Int(4)));
     }
 }
 
@@ -686,18 +687,8 @@ fn run_sync_with_stops_a_sync_pass_between_nodes_without_a_runtime() {
     ] {
         let calls = Arc::new(AtomicUsize::new(0));
         let token = Arc::new(std::sync::Mutex::new(CancellationToken::new()));
-        let mut reg = Registry::new();
-        reg.register(cancelling_step(calls.clone(), token.clone(), 2));
-        let mut b = DagBuilder::seeded("sync-with", 9);
-        let mut prev = b.input("x", CType::Int);
-        for i in 0..4 {
-            let m = b.module("step");
-            b.bind(prev, m, "v");
-            prev = b.produce(m, "out", format!("v{i}"), CType::Int);
-        }
-        b.output("end", prev);
-        let program = Program::load(&b.build(), &reg, &config).unwrap();
-        let x = program.input("x").unwrap();
+        let step = cancelling_step(calls.clone(), token.clone(), 2);
+        let (program, x) = chain_of_with("step", 4, step, &config);
 
         let options = RunOptions::with_cancel(token.lock().unwrap().clone());
         let r = program

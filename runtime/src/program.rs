@@ -264,12 +264,7 @@ impl Program {
         }
         let inner = &*self.inner;
         if !inner.config.state.mutable {
-            let mut cx = Context::from_waker(Waker::noop());
-            // With only sync modules and no deadline the run ends in one poll.
-            return match pin!(self.run(inputs)).poll(&mut cx) {
-                Poll::Ready(result) => result,
-                Poll::Pending => Err(RunError::needs_async()),
-            };
+            return self.run_sync_with(inputs, &RunOptions::default());
         }
         // No future at all: the in-order pass, on this thread.
         let (mut guard, started) = self.begin(inputs, Vec::new())?;
