@@ -750,3 +750,78 @@ fn run_sync_with_refuses_a_program_with_async_modules() {
         .unwrap_err();
     assert!(err.to_string().contains("async"), "{err}");
 }
+
+#[test]
+fn the_total_latency_covers_every_modules_latency() {
+    // Each module sleeps, so its latency is at least NAP (the sleep is the
+    // workload measured, not synchronisation).
+    const NAP: Duration = Duration::from_millis(2);
+    let napper = Module::sync("nap", ["v"], "out", |v: i64| {
+        std::thread::sleep(NAP);
+        v + 1
+    });
+    let (program, x) = chain_of_with("nap", 3, napper, &RuntimeConfig::default());
+    let token = CancellationToken::new();
+    for run in 0..2 {
+        let r = if run == 0 {
+            program.run_sync([(x, CValue::Int(0))]).unwrap()
+        } else {
+            let options = RunOptions::with_cancel(token.clone());
+            program
+                .run_sync_with([(x, CValue::Int(0))], &options)
+                .unwrap()
+        };
+        assert_eq!(r.output_named("end"), Some(&CValue::Int(3)));
+        let latencies: Vec<Duration> = (0..3)
+            .map(|m| r.module_latency(asterism::ModuleIx(m)).expect("recorded"))
+            .collect();
+        for l in &latencies {
+            assert!(
+                *l >= NAP,
+                "run {run}: {l:?} is shorter than the body's {NAP:?}"
+            );
+        }
+        let sum: Duration = latencies.iter().sum();
+        assert!(
+            r.total_latency() >= sum,
+            "run {run}: total {:?} < the modules' {sum:?}",
+            r.total_latency()
+        );
+    }
+}
+
+#[test]
+fn outputs_nobody_reads_are_dropped_and_the_state_is_reused() {
+    // Two typed modules whose outputs no node reads (no data node at all):
+    // each value is built and dropped; the run goes on, pooled runs too.
+    let mut reg = Registry::new();
+    reg.register(Module::sync("shout", ["v"], "out", |v: i64| {
+        format!("value {v}")
+    }));
+    reg.register(Module::sync("inc", ["v"], "out", |v: i64| v + 1));
+    let mut b = DagBuilder::seeded("unread", 5);
+    let x = b.input("x", CType::Int);
+    let first = b.module("shout");
+    b.bind(x, first, "v");
+    let second = b.module("shout");
+    b.bind(x, second, "v");
+    let inc = b.module("inc");
+    b.bind(x, inc, "v");
+    let end = b.produce(inc, "out", "end", CType::Int);
+    b.output("end", end);
+    let program = Program::load(&b.build(), &reg, &RuntimeConfig::default()).unwrap();
+    let xi = program.input("x").unwrap();
+    for v in 0..3 {
+        let r = program.run_sync([(xi, CValue::Int(v))]).unwrap();
+        assert!(r.is_success(), "{:?}", r.problems());
+        assert_eq!(r.output_named("end"), Some(&CValue::Int(v + 1)));
+        let completed = (0..3)
+            .filter(|&n| r.phase(asterism::NodeIx(n)) == Phase::Completed)
+            .count();
+        assert_eq!(completed, 3);
+    }
+    assert!(
+        program.metrics().pool.hits >= 2,
+        "pooled states were reused"
+    );
+}

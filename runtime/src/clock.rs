@@ -74,25 +74,27 @@ impl LatencyClock {
         self.quanta.delta_as_nanos(start, end)
     }
 
-    /// Whether reads skip quanta (for tests).
-    #[cfg(all(test, not(asterism_loom)))]
+    /// Whether reads skip quanta: the TSC, read with [`tsc`].
+    #[inline]
     pub(crate) fn is_direct(&self) -> bool {
         self.direct
     }
 }
 
+/// The TSC, read inline; only where [`LatencyClock::is_direct`] holds.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[inline(always)]
-fn tsc() -> u64 {
+pub(crate) fn tsc() -> u64 {
     // SAFETY: `_rdtsc` is `unsafe` only as every intrinsic is; RDTSC exists
     // on every x86-64 processor, takes no operands and touches no memory,
     // so no precondition can be broken.
     unsafe { core::arch::x86_64::_rdtsc() }
 }
 
+/// The TSC, read inline; only where [`LatencyClock::is_direct`] holds.
 #[cfg(not(all(target_arch = "x86_64", not(miri))))]
 #[inline(always)]
-fn tsc() -> u64 {
+pub(crate) fn tsc() -> u64 {
     unreachable!("the TSC is read only where `quanta_reads_the_tsc` found one")
 }
 

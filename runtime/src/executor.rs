@@ -54,6 +54,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::clock::LatencyClock;
+use crate::latency_chain::{GeneralChain, LatencyChain, TscChain};
 use crate::module::{
     AsyncBody, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, SyncBody,
 };
@@ -175,15 +176,17 @@ fn publish_slot(
 }
 
 /// Runs the execution to its end. Returns `Some(abort)` if it was cancelled
-/// or ran past its deadline.
+/// or ran past its deadline, and the latency clock's reading at the end
+/// (`started`, its reading at the start, as for [`run_sync`]).
 pub(crate) async fn drive(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     options: &RunOptions,
     counts: &mut RunCounts,
-) -> Option<Abort> {
+    started: u64,
+) -> (Option<Abort>, u64) {
     if ctx.table.in_order() {
-        return run_sync_with(ctx, state, options, counts);
+        return run_sync_with(ctx, state, options, counts, started);
     }
     let mut watch = Watch::new(options, latency_clock());
     let mut timer = pin!(None::<Sleep>);
@@ -206,40 +209,82 @@ pub(crate) async fn drive(
     })
     .await;
     clear_failed_outputs(ctx.plan, state);
-    abort
+    (abort, latency_clock().now())
 }
 
 /// Runs a plan without async modules to its end, on the calling thread.
-pub(crate) fn run_sync(ctx: &ExecCtx<'_>, state: &mut ExecutionState, counts: &mut RunCounts) {
+/// `started` is the latency clock's reading at the run's start; returns
+/// its reading at the end (the last module's end, when latencies are
+/// recorded: no read of its own).
+pub(crate) fn run_sync(
+    ctx: &ExecCtx<'_>,
+    state: &mut ExecutionState,
+    counts: &mut RunCounts,
+    started: u64,
+) -> u64 {
     debug_assert!(ctx.table.in_order());
-    run_in_order::<false, false>(ctx, state, state.generation(), counts, None, None);
+    let (_, end) = sync_pass::<false>(ctx, state, counts, None, started);
     debug_assert!(state.scratch.in_flight.is_empty());
     clear_failed_outputs(ctx.plan, state);
+    end
+}
+
+/// The in-order pass of a plan without async modules, with the latency
+/// chain that fits the configuration and the clock: the TSC chain when
+/// latencies are recorded and the TSC is read inline (its first body
+/// starts at `started`), else the general one. Returns how the pass ended
+/// and the clock's last reading.
+#[inline(always)]
+fn sync_pass<const WATCHED: bool>(
+    ctx: &ExecCtx<'_>,
+    state: &mut ExecutionState,
+    counts: &mut RunCounts,
+    watch: Option<&mut Watch<'_>>,
+    started: u64,
+) -> (PassEnd, u64) {
+    let generation = state.generation();
+    let clock = latency_clock();
+    if ctx.record_latency && clock.is_direct() {
+        let mut chain = TscChain::begin(clock, Some(started));
+        let end = run_in_order::<false, WATCHED, _>(
+            ctx, state, generation, counts, None, watch, &mut chain,
+        );
+        (end, chain.now())
+    } else {
+        let mut chain = GeneralChain::begin(clock, Some(started));
+        let end = run_in_order::<false, WATCHED, _>(
+            ctx, state, generation, counts, None, watch, &mut chain,
+        );
+        (end, chain.now())
+    }
 }
 
 /// Runs a plan without async modules to its end, or until `options`
 /// cancel it: checked before the first node and between nodes (a sync
 /// body is never interrupted). Returns why it stopped early, if it did.
+///
+/// `started` and the reading returned are as for [`run_sync`].
 pub(crate) fn run_sync_with(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     options: &RunOptions,
     counts: &mut RunCounts,
-) -> Option<Abort> {
+    started: u64,
+) -> (Option<Abort>, u64) {
     debug_assert!(ctx.table.in_order());
     let mut watch = Watch::new(options, latency_clock());
-    let abort = options.aborted().or_else(|| {
-        let generation = state.generation();
-        match run_in_order::<false, true>(ctx, state, generation, counts, None, watch.as_mut()) {
-            PassEnd::Aborted(abort) => Some(abort),
-            PassEnd::Finished | PassEnd::Pending(_) => None,
-        }
-    });
+    let (abort, end) = match options.aborted() {
+        Some(abort) => (Some(abort), latency_clock().now()),
+        None => match sync_pass::<true>(ctx, state, counts, watch.as_mut(), started) {
+            (PassEnd::Aborted(abort), end) => (Some(abort), end),
+            (PassEnd::Finished | PassEnd::Pending(_), end) => (None, end),
+        },
+    };
     if abort.is_some() {
         state.cancel_all();
     }
     clear_failed_outputs(ctx.plan, state);
-    abort
+    (abort, end)
 }
 
 /// Empties the output slots of modules that failed or timed out. A sync
@@ -295,13 +340,15 @@ fn drive_poll(
         // once: while every future is ready when first polled, the run
         // needs no dependency counting at all. (The watch checks
         // cancellation and the deadline between nodes.)
-        match run_in_order::<true, true>(
+        let mut chain = GeneralChain::begin(latency_clock(), None);
+        match run_in_order::<true, true, _>(
             ctx,
             state,
             generation,
             counts,
             Some(cx),
             watch.as_deref_mut(),
+            &mut chain,
         ) {
             PassEnd::Finished => return Poll::Ready(None),
             PassEnd::Pending(next) => switch_to_dataflow(ctx, state, next),
@@ -417,10 +464,10 @@ fn run_ready(
             let ExecutionState {
                 shared, scratch, ..
             } = &mut *state;
-            let mut clock = None;
             let tsc = latency_clock();
+            let mut chain = GeneralChain::begin(tsc, None);
             while let Some(n) = scratch.ready.pop() {
-                run_node::<true>(
+                run_node::<true, _>(
                     ctx,
                     shared,
                     scratch,
@@ -428,7 +475,7 @@ fn run_ready(
                     n,
                     counts,
                     &mut running,
-                    &mut clock,
+                    &mut chain,
                     tsc,
                     Some(&mut *cx),
                 );
@@ -436,7 +483,7 @@ fn run_ready(
                 // (or the end of the run) follow: a run whose work is done
                 // is not reported aborted.
                 if let (Some(w), false) = (watch.as_deref_mut(), scratch.ready.is_empty()) {
-                    if let Some(abort) = w.check(clock.unwrap_or_else(|| tsc.now())) {
+                    if let Some(abort) = w.check(chain.now()) {
                         return Some(abort);
                     }
                 }
@@ -466,13 +513,14 @@ fn run_ready(
 /// `watch`, the pass stops after any node if the token is cancelled or the
 /// deadline has passed; `WATCHED = false` (`run_sync`, no options) compiles
 /// the checks out.
-fn run_in_order<const ASYNC: bool, const WATCHED: bool>(
+fn run_in_order<const ASYNC: bool, const WATCHED: bool, C: LatencyChain>(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     generation: u32,
     counts: &mut RunCounts,
     mut cx: Option<&mut Context<'_>>,
     mut watch: Option<&mut Watch<'_>>,
+    chain: &mut C,
 ) -> PassEnd {
     let order = ctx.table.order();
     let mut start = 0;
@@ -482,10 +530,9 @@ fn run_in_order<const ASYNC: bool, const WATCHED: bool>(
             let ExecutionState {
                 shared, scratch, ..
             } = &mut *state;
-            let mut clock = None;
             let tsc = latency_clock();
             for (i, &n) in order[start..].iter().enumerate() {
-                run_node::<false>(
+                run_node::<false, _>(
                     ctx,
                     shared,
                     scratch,
@@ -493,7 +540,7 @@ fn run_in_order<const ASYNC: bool, const WATCHED: bool>(
                     n,
                     counts,
                     &mut running,
-                    &mut clock,
+                    chain,
                     tsc,
                     cx.as_deref_mut(),
                 );
@@ -505,7 +552,7 @@ fn run_in_order<const ASYNC: bool, const WATCHED: bool>(
                     continue;
                 }
                 if let (Some(w), true) = (watch.as_deref_mut(), start + i + 1 < order.len()) {
-                    if let Some(abort) = w.check(clock.unwrap_or_else(|| tsc.now())) {
+                    if let Some(abort) = w.check(chain.now()) {
                         return PassEnd::Aborted(abort);
                     }
                 }
@@ -516,6 +563,8 @@ fn run_in_order<const ASYNC: bool, const WATCHED: bool>(
             Ok(end) => return end,
             Err(panic) => {
                 let node = charge_panic(ctx, state, generation, counts, &mut running, panic);
+                // The chain's last reading is the panicked body's start.
+                *chain = C::begin(latency_clock(), None);
                 // Resume after the node that panicked. Finding it costs a
                 // scan of the rest of the order, paid only on a panic,
                 // rather than a position kept up to date for every node.
@@ -527,7 +576,7 @@ fn run_in_order<const ASYNC: bool, const WATCHED: bool>(
                     .map_or(start, |p| start + p + 1);
                 if let (true, Some(w), true) = (WATCHED, watch.as_deref_mut(), start < order.len())
                 {
-                    if let Some(abort) = w.check(latency_clock().now()) {
+                    if let Some(abort) = w.check(chain.now()) {
                         return PassEnd::Aborted(abort);
                     }
                 }
@@ -635,7 +684,7 @@ fn charge_panic(
 /// Latencies are kept as raw ticks and converted when read.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn run_node<const DATAFLOW: bool>(
+fn run_node<const DATAFLOW: bool, C: LatencyChain>(
     ctx: &ExecCtx<'_>,
     shared: &mut Shared,
     scratch: &mut Scratch,
@@ -643,7 +692,7 @@ fn run_node<const DATAFLOW: bool>(
     n: NodeIx,
     counts: &mut RunCounts,
     running: &mut Running,
-    clock: &mut Option<u64>,
+    chain: &mut C,
     tsc: &LatencyClock,
     cx: Option<&mut Context<'_>>,
 ) {
@@ -657,27 +706,39 @@ fn run_node<const DATAFLOW: bool>(
     // The typed path inline, every other kind out of line: a two-way branch
     // instead of a jump table, and a smaller frame for the hot loop.
     let NodeBody::Typed(body) = &op.body else {
-        return run_other::<DATAFLOW>(
-            ctx, shared, scratch, generation, n, op, counts, running, clock, tsc, cx,
-        );
+        return chain.detour(|clock| {
+            run_other::<DATAFLOW>(
+                ctx, shared, scratch, generation, n, op, counts, running, clock, tsc, cx,
+            )
+        });
     };
     counts.modules_run += 1;
-    let started = start_clock(*clock, op.timed, tsc);
-    let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
+    let started = chain.start(op.timed);
+    let row = table.inputs(op);
+    let slot_count = shared.slots.len();
+    // The output slot apart, mutably; the inputs are the slots either side.
+    // `UNBOUND_SLOT` (nobody reads the output) is past the end of the slots:
+    // the value goes to the sink, and is dropped below.
+    let (head, out, tail) = match shared.slots.split_at_mut(op.out.ix().min(slot_count)) {
+        (head, [out, tail @ ..]) => (&*head, out, &*tail),
+        (all, []) => (&*all, &mut scratch.sink, &[][..]),
+    };
+    let inputs = ModuleInputs::around(head, tail, row, &op.sig);
     running.enter(n, started);
-    let result = body(&inputs);
+    let result = body(&inputs, out);
     running.leave();
-    let ticks = stop_clock(started, clock, tsc);
-    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
+    if op.out.ix() >= slot_count {
+        drop(scratch.sink.take());
+    }
+    let ticks = chain.stop(started);
+    let record = C::RECORDS.unwrap_or(ctx.record_latency);
+    record_ticks(record, &mut shared.latency_ns, op, ticks);
     match result {
-        Ok(value) if !overran(op, ticks) => {
-            // `UNBOUND_SLOT` (no reader) is past the end of the slots: the
-            // value is dropped.
-            if let Some(slot) = shared.slots.get_mut(op.out.ix()) {
-                // Rule S2 made this node the slot's one writer.
-                let written = slot.set_mut(value);
-                debug_assert!(written.is_ok(), "a slot has one producer");
-            }
+        // The body wrote its output (rule S2 made this node the slot's one
+        // writer). On a timeout the slot is emptied with the failed
+        // outputs at the end of the run (`clear_failed_outputs`); no
+        // consumer reads it, as they are skipped.
+        Ok(()) if !overran(op, ticks) => {
             cell.finish_mut(generation);
             if DATAFLOW {
                 release_fanout(table.fanout(op), &mut shared.pending, &mut scratch.ready);
@@ -685,7 +746,7 @@ fn run_node<const DATAFLOW: bool>(
         }
         other => {
             let failure = match other {
-                Ok(_) => NodeFailure::timeout(op.timeout().unwrap_or_default()),
+                Ok(()) => NodeFailure::timeout(op.timeout().unwrap_or_default()),
                 Err(e) => NodeFailure::error(e),
             };
             fail(ctx.plan, shared, scratch, generation, n, failure, counts);

@@ -66,9 +66,19 @@ pub enum ModuleOutput {
 
 /// Where a module reads its inputs: the execution's slots, or (in the
 /// reference executor) a list of values.
+///
+/// The slots come in two parts, `head` and `tail`, either side of the one
+/// slot a typed module is writing meanwhile (its output, borrowed
+/// mutably): slot `s` is `head[s]` below `head.len()`, else
+/// `tail[s - head.len() - 1]`. Everything else reads all the slots as
+/// `head`, with an empty `tail`.
 #[derive(Clone, Copy)]
 enum InputSource<'a> {
-    Slots(&'a [Slot<CValue>], &'a [SlotIx]),
+    Slots {
+        head: &'a [Slot<CValue>],
+        tail: &'a [Slot<CValue>],
+        row: &'a [SlotIx],
+    },
     Values(&'a [&'a CValue]),
 }
 
@@ -86,7 +96,26 @@ impl<'a> ModuleInputs<'a> {
         signature: &'a ModuleSignature,
     ) -> Self {
         ModuleInputs {
-            source: InputSource::Slots(slots, row),
+            source: InputSource::Slots {
+                head: slots,
+                tail: &[],
+                row,
+            },
+            signature,
+        }
+    }
+
+    /// Inputs read from every slot but one: `head` is the slots below it,
+    /// `tail` those above (see [`InputSource`]).
+    #[inline(always)]
+    pub(crate) fn around(
+        head: &'a [Slot<CValue>],
+        tail: &'a [Slot<CValue>],
+        row: &'a [SlotIx],
+        signature: &'a ModuleSignature,
+    ) -> Self {
+        ModuleInputs {
+            source: InputSource::Slots { head, tail, row },
             signature,
         }
     }
@@ -101,7 +130,7 @@ impl<'a> ModuleInputs<'a> {
     /// The number of parameters.
     pub fn len(&self) -> usize {
         match self.source {
-            InputSource::Slots(_, row) => row.len(),
+            InputSource::Slots { row, .. } => row.len(),
             InputSource::Values(v) => v.len(),
         }
     }
@@ -118,7 +147,15 @@ impl<'a> ModuleInputs<'a> {
         let found = match self.source {
             // The protocol fills every input slot before a node starts; an
             // empty slot here would be an executor bug, reported as an error.
-            InputSource::Slots(slots, row) => row.get(i).and_then(|s| slots[s.ix()].get()),
+            InputSource::Slots { head, tail, row } => row.get(i).and_then(|s| {
+                let s = s.ix();
+                match head.get(s) {
+                    Some(slot) => slot.get(),
+                    // The slot being written is never an input (the plan is
+                    // acyclic); asked for, it wraps past `tail`'s end.
+                    None => tail.get(s.wrapping_sub(head.len() + 1))?.get(),
+                }
+            }),
             InputSource::Values(v) => v.get(i).copied(),
         };
         found.ok_or_else(|| {
@@ -303,9 +340,14 @@ pub(crate) type SyncBody =
 pub(crate) type AsyncBody =
     dyn Fn(&ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>> + Send + Sync;
 
-/// A typed sync function with one output: it returns the value and the
-/// executor stores it, so the body never touches a slot.
-pub(crate) type TypedBody = dyn Fn(&ModuleInputs<'_>) -> Result<CValue, ModuleError> + Send + Sync;
+/// A typed sync function with one output, which it writes straight into
+/// the empty slot it is given (the executor's output slot): the value is
+/// built where it is kept, never returned and copied. (A copy costs more
+/// than its few instructions: the value was just written in pieces, a tag
+/// byte and a payload, and reading it back in 16-byte moves cannot be
+/// forwarded from those stores, so it waits for them to reach the cache.)
+pub(crate) type TypedBody =
+    dyn Fn(&ModuleInputs<'_>, &mut Slot<CValue>) -> Result<(), ModuleError> + Send + Sync;
 
 #[derive(Clone)]
 pub(crate) enum Body {
@@ -387,9 +429,13 @@ impl Module {
         let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
         Module {
             signature,
-            body: Body::Typed(Arc::new(Box::new(move |inputs: &ModuleInputs<'_>| {
-                f.call(inputs)
-            }))),
+            body: Body::Typed(Arc::new(Box::new(
+                move |inputs: &ModuleInputs<'_>, out: &mut Slot<CValue>| {
+                    let written = out.set_mut(f.call(inputs)?);
+                    debug_assert!(written.is_ok(), "a typed module's output slot is empty");
+                    Ok(())
+                },
+            ))),
         }
     }
 

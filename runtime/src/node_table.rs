@@ -28,6 +28,7 @@ use asterism_compiler::{
 use crate::module::{
     AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, OutputCheck, SyncBody, TypedBody,
 };
+use crate::sync::Slot;
 
 /// What running a node means.
 pub(crate) enum NodeBody {
@@ -52,7 +53,16 @@ impl NodeBody {
         outputs: &mut ModuleOutputs<'_>,
     ) -> Result<(), ModuleError> {
         match self {
-            NodeBody::Typed(body) => body(inputs).and_then(|v| outputs.set_typed(0, v)),
+            NodeBody::Typed(body) => {
+                let mut out = Slot::new();
+                body(inputs, &mut out)?;
+                match out.take() {
+                    Some(v) => outputs.set_typed(0, v),
+                    None => Err(ModuleError::new(
+                        "a typed module returned without its output (an adapter bug)",
+                    )),
+                }
+            }
             NodeBody::Raw(body) => body(inputs, outputs),
             NodeBody::Async(_) | NodeBody::Transform(_) => Err(ModuleError::new(
                 "a node that is not a sync module was called as one (an executor bug)",

@@ -212,9 +212,10 @@ impl Program {
         let (mut guard, started) = self.begin(inputs, earlier)?;
         let mut counts = RunCounts::default();
         let ctx = inner.ctx();
-        let abort = executor::drive(&ctx, guard.state_mut(), options, &mut counts).await;
+        let (abort, end) =
+            executor::drive(&ctx, guard.state_mut(), options, &mut counts, started).await;
         guard.finished = true;
-        Ok(finish_result(inner, guard, started, abort, counts))
+        Ok(finish_result(inner, guard, started, end, abort, counts))
     }
 
     /// The start every mutable-state run shares: the clock, a pooled state,
@@ -228,7 +229,6 @@ impl Program {
         I: IntoIterator<Item = (InputIx, CValue)>,
     {
         let inner = &*self.inner;
-        let started = executor::latency_clock().now();
         Metrics::add(&inner.metrics.local().executions_started, 1);
         let mut guard = StateGuard::pooled(
             &inner.pool,
@@ -239,7 +239,10 @@ impl Program {
             Metrics::add(&inner.metrics.local().executions_rejected, 1);
             return Err(RunError::inputs(errors));
         }
-        Ok((guard, started))
+        // The total latency counts from here: the run, not the inputs'
+        // checks (and with latencies recorded, this reading starts the
+        // first module's).
+        Ok((guard, executor::latency_clock().now()))
     }
 
     /// Runs with inputs given by name (resolved by a binary search per
@@ -269,9 +272,9 @@ impl Program {
         // No future at all: the in-order pass, on this thread.
         let (mut guard, started) = self.begin(inputs, Vec::new())?;
         let mut counts = RunCounts::default();
-        executor::run_sync(&inner.ctx(), guard.state_mut(), &mut counts);
+        let end = executor::run_sync(&inner.ctx(), guard.state_mut(), &mut counts, started);
         guard.finished = true;
-        Ok(finish_result(inner, guard, started, None, counts))
+        Ok(finish_result(inner, guard, started, end, None, counts))
     }
 
     /// [`Program::run_sync`] with a deadline or a cancellation token. Both
@@ -301,9 +304,15 @@ impl Program {
         }
         let (mut guard, started) = self.begin(inputs, Vec::new())?;
         let mut counts = RunCounts::default();
-        let abort = executor::run_sync_with(&inner.ctx(), guard.state_mut(), options, &mut counts);
+        let (abort, end) = executor::run_sync_with(
+            &inner.ctx(),
+            guard.state_mut(),
+            options,
+            &mut counts,
+            started,
+        );
         guard.finished = true;
-        Ok(finish_result(inner, guard, started, abort, counts))
+        Ok(finish_result(inner, guard, started, end, abort, counts))
     }
 
     /// Decodes plain JSON inputs (`{"x": 5}`) against the input types; every
@@ -445,6 +454,7 @@ pub(crate) fn finish_result<'p>(
     inner: &'p ProgramInner,
     guard: StateGuard<'p>,
     started: u64,
+    end: u64,
     abort: Option<Abort>,
     counts: RunCounts,
 ) -> ExecutionResult<'p> {
@@ -463,9 +473,7 @@ pub(crate) fn finish_result<'p>(
     Metrics::add(counter, 1);
     ExecutionResult {
         guard,
-        total: Duration::from_nanos(
-            executor::latency_clock().nanos_between(started, executor::latency_clock().now()),
-        ),
+        total: Duration::from_nanos(executor::latency_clock().nanos_between(started, end)),
         abort,
         failed: (counts.failed + counts.timed_out) as u32,
         skipped: counts.skipped as u32,

@@ -253,7 +253,14 @@ where
     copy_into_state(plan, &st, &mut state, inner.config.modules.record_latency);
     let mut guard = StateGuard::unpooled(state, plan, inner.config.modules.record_latency);
     guard.finished = true;
-    Ok(finish_result(inner, guard, started, abort, counts))
+    Ok(finish_result(
+        inner,
+        guard,
+        started,
+        crate::executor::latency_clock().now(),
+        abort,
+        counts,
+    ))
 }
 
 /// The failed node behind a missing input.

@@ -118,6 +118,9 @@ pub(crate) struct Scratch {
     /// Whether any failure detail was written (reset skips clearing them
     /// otherwise).
     pub(crate) dirty_failures: bool,
+    /// Where a typed module whose output nobody reads writes it; emptied
+    /// right after.
+    pub(crate) sink: Slot<CValue>,
 }
 
 impl Scratch {
@@ -128,6 +131,7 @@ impl Scratch {
             stack: Vec::with_capacity(plan.node_count()),
             in_flight: Vec::with_capacity(plan.module_count()),
             dirty_failures: false,
+            sink: Slot::new(),
         }
     }
 }
