@@ -715,20 +715,15 @@ fn run_node<const DATAFLOW: bool, C: LatencyChain>(
     counts.modules_run += 1;
     let started = chain.start(op.timed);
     let row = table.inputs(op);
-    let slot_count = shared.slots.len();
-    // The output slot apart, mutably; the inputs are the slots either side.
-    // `UNBOUND_SLOT` (nobody reads the output) is past the end of the slots:
-    // the value goes to the sink, and is dropped below.
-    let (head, out, tail) = match shared.slots.split_at_mut(op.out.ix().min(slot_count)) {
-        (head, [out, tail @ ..]) => (&*head, out, &*tail),
-        (all, []) => (&*all, &mut scratch.sink, &[][..]),
-    };
-    let inputs = ModuleInputs::around(head, tail, row, &op.sig);
+    // `UNBOUND_SLOT` (nobody reads the output) is past the plan's slots:
+    // the value goes to the sink, the last slot, and is dropped below.
+    let sink = shared.slots.len() - 1;
+    let out = op.out.ix().min(sink);
     running.enter(n, started);
-    let result = body(&inputs, out);
+    let result = body(&mut shared.slots, row, out);
     running.leave();
-    if op.out.ix() >= slot_count {
-        drop(scratch.sink.take());
+    if out == sink {
+        drop(shared.slots[sink].take());
     }
     let ticks = chain.stop(started);
     let record = C::RECORDS.unwrap_or(ctx.record_latency);
@@ -747,7 +742,7 @@ fn run_node<const DATAFLOW: bool, C: LatencyChain>(
         other => {
             let failure = match other {
                 Ok(()) => NodeFailure::timeout(op.timeout().unwrap_or_default()),
-                Err(e) => NodeFailure::error(e),
+                Err(e) => NodeFailure::error(*e),
             };
             fail(ctx.plan, shared, scratch, generation, n, failure, counts);
         }

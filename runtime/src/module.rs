@@ -66,19 +66,9 @@ pub enum ModuleOutput {
 
 /// Where a module reads its inputs: the execution's slots, or (in the
 /// reference executor) a list of values.
-///
-/// The slots come in two parts, `head` and `tail`, either side of the one
-/// slot a typed module is writing meanwhile (its output, borrowed
-/// mutably): slot `s` is `head[s]` below `head.len()`, else
-/// `tail[s - head.len() - 1]`. Everything else reads all the slots as
-/// `head`, with an empty `tail`.
 #[derive(Clone, Copy)]
 enum InputSource<'a> {
-    Slots {
-        head: &'a [Slot<CValue>],
-        tail: &'a [Slot<CValue>],
-        row: &'a [SlotIx],
-    },
+    Slots(&'a [Slot<CValue>], &'a [SlotIx]),
     Values(&'a [&'a CValue]),
 }
 
@@ -96,26 +86,7 @@ impl<'a> ModuleInputs<'a> {
         signature: &'a ModuleSignature,
     ) -> Self {
         ModuleInputs {
-            source: InputSource::Slots {
-                head: slots,
-                tail: &[],
-                row,
-            },
-            signature,
-        }
-    }
-
-    /// Inputs read from every slot but one: `head` is the slots below it,
-    /// `tail` those above (see [`InputSource`]).
-    #[inline(always)]
-    pub(crate) fn around(
-        head: &'a [Slot<CValue>],
-        tail: &'a [Slot<CValue>],
-        row: &'a [SlotIx],
-        signature: &'a ModuleSignature,
-    ) -> Self {
-        ModuleInputs {
-            source: InputSource::Slots { head, tail, row },
+            source: InputSource::Slots(slots, row),
             signature,
         }
     }
@@ -130,7 +101,7 @@ impl<'a> ModuleInputs<'a> {
     /// The number of parameters.
     pub fn len(&self) -> usize {
         match self.source {
-            InputSource::Slots { row, .. } => row.len(),
+            InputSource::Slots(_, row) => row.len(),
             InputSource::Values(v) => v.len(),
         }
     }
@@ -147,15 +118,10 @@ impl<'a> ModuleInputs<'a> {
         let found = match self.source {
             // The protocol fills every input slot before a node starts; an
             // empty slot here would be an executor bug, reported as an error.
-            InputSource::Slots { head, tail, row } => row.get(i).and_then(|s| {
-                let s = s.ix();
-                match head.get(s) {
-                    Some(slot) => slot.get(),
-                    // The slot being written is never an input (the plan is
-                    // acyclic); asked for, it wraps past `tail`'s end.
-                    None => tail.get(s.wrapping_sub(head.len() + 1))?.get(),
-                }
-            }),
+            InputSource::Slots(slots, row) => row
+                .get(i)
+                .and_then(|s| slots.get(s.ix()))
+                .and_then(Slot::get),
             InputSource::Values(v) => v.get(i).copied(),
         };
         found.ok_or_else(|| {
@@ -340,14 +306,19 @@ pub(crate) type SyncBody =
 pub(crate) type AsyncBody =
     dyn Fn(&ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>> + Send + Sync;
 
-/// A typed sync function with one output, which it writes straight into
-/// the empty slot it is given (the executor's output slot): the value is
-/// built where it is kept, never returned and copied. (A copy costs more
-/// than its few instructions: the value was just written in pieces, a tag
-/// byte and a payload, and reading it back in 16-byte moves cannot be
-/// forwarded from those stores, so it waits for them to reach the cache.)
+/// A typed sync function with one output, called with the execution's
+/// slots, the slots of its parameters (`row`) and its output slot (`out`,
+/// empty), which it writes in place.
+///
+/// Why this shape: every argument travels in a register and the result is
+/// one word (the error is boxed, and built only on failure), so a call
+/// stores nothing on the stack for its arguments; and the value is built
+/// where it is kept, never returned and copied. (A copy costs more than
+/// its few instructions: the value was just written in pieces, a tag byte
+/// and a payload, and reading it back in 16-byte moves cannot be forwarded
+/// from those stores, so it waits for them to reach the cache.)
 pub(crate) type TypedBody =
-    dyn Fn(&ModuleInputs<'_>, &mut Slot<CValue>) -> Result<(), ModuleError> + Send + Sync;
+    dyn Fn(&mut [Slot<CValue>], &[SlotIx], usize) -> Result<(), Box<ModuleError>> + Send + Sync;
 
 #[derive(Clone)]
 pub(crate) enum Body {
@@ -428,14 +399,29 @@ impl Module {
     {
         let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
         Module {
-            signature,
-            body: Body::Typed(Arc::new(Box::new(
-                move |inputs: &ModuleInputs<'_>, out: &mut Slot<CValue>| {
-                    let written = out.set_mut(f.call(inputs)?);
+            signature: signature.clone(),
+            body: Body::Typed(Arc::new(Box::new({
+                // The closure's own copy, for names in error messages.
+                move |slots: &mut [Slot<CValue>], row: &[SlotIx], out: usize| {
+                    if out >= slots.len() {
+                        return Err(Box::new(ModuleError::new(format!(
+                            "module `{}` was given no output slot (an executor bug)",
+                            signature.name
+                        ))));
+                    }
+                    // The arguments are owned values (`FromValue` reads
+                    // them out), so the slots are free again for the write.
+                    // Nothing between the call and the write may return
+                    // early: the value is then built in the slot itself,
+                    // not on the stack and copied.
+                    let value = f
+                        .call(&ModuleInputs::from_slots(slots, row, &signature))
+                        .map_err(Box::new)?;
+                    let written = slots[out].set_mut(value);
                     debug_assert!(written.is_ok(), "a typed module's output slot is empty");
                     Ok(())
-                },
-            ))),
+                }
+            }))),
         }
     }
 

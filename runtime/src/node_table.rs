@@ -54,9 +54,21 @@ impl NodeBody {
     ) -> Result<(), ModuleError> {
         match self {
             NodeBody::Typed(body) => {
-                let mut out = Slot::new();
-                body(inputs, &mut out)?;
-                match out.take() {
+                // The body works on slots: the inputs' values copied into
+                // slots `0..n`, the output in slot `n`. (The reference
+                // executor's way; it copies values all along.)
+                let n = inputs.len();
+                let mut slots = (0..n)
+                    .map(|i| {
+                        let mut slot = Slot::new();
+                        let _ = slot.set_mut(inputs.get(i)?.clone());
+                        Ok(slot)
+                    })
+                    .collect::<Result<Vec<_>, ModuleError>>()?;
+                slots.push(Slot::new());
+                let row: Vec<SlotIx> = (0..n as u32).map(SlotIx).collect();
+                body(&mut slots, &row, n).map_err(|e| *e)?;
+                match slots[n].take() {
                     Some(v) => outputs.set_typed(0, v),
                     None => Err(ModuleError::new(
                         "a typed module returned without its output (an adapter bug)",

@@ -95,7 +95,9 @@ use crate::sync::{store_mut, AtomicU32, AtomicU64, Ordering, Slot};
 pub(crate) struct Shared {
     /// Indexed by NodeIx.
     pub(crate) status: Box<[StatusCell]>,
-    /// Indexed by SlotIx.
+    /// Indexed by SlotIx, and one more at the end: the sink, where a typed
+    /// module whose output nobody reads (`UNBOUND_SLOT`) writes it; the
+    /// executor empties it right after. Always empty between nodes.
     pub(crate) slots: Box<[Slot<CValue>]>,
     /// Indexed by NodeIx.
     pub(crate) pending: Box<[AtomicU32]>,
@@ -118,9 +120,6 @@ pub(crate) struct Scratch {
     /// Whether any failure detail was written (reset skips clearing them
     /// otherwise).
     pub(crate) dirty_failures: bool,
-    /// Where a typed module whose output nobody reads writes it; emptied
-    /// right after.
-    pub(crate) sink: Slot<CValue>,
 }
 
 impl Scratch {
@@ -131,7 +130,6 @@ impl Scratch {
             stack: Vec::with_capacity(plan.node_count()),
             in_flight: Vec::with_capacity(plan.module_count()),
             dirty_failures: false,
-            sink: Slot::new(),
         }
     }
 }
@@ -161,7 +159,8 @@ impl ExecutionState {
             generation: 0,
             shared: Shared {
                 status: (0..nodes).map(|_| StatusCell::new(0)).collect(),
-                slots: (0..plan.slot_count()).map(|_| Slot::new()).collect(),
+                // One slot past the plan's: the sink (see `Shared::slots`).
+                slots: (0..=plan.slot_count()).map(|_| Slot::new()).collect(),
                 pending: plan
                     .initial_pending()
                     .iter()
