@@ -176,11 +176,23 @@ impl CValue {
     /// Whether this value has type `ty`, without building the value's type.
     #[inline]
     pub fn has_type(&self, ty: &CType) -> bool {
+        // Scalars inline (a tag test, on every input of every run); the
+        // rest out of line.
         match (self, ty) {
             (CValue::String(_), CType::String)
             | (CValue::Int(_), CType::Int)
             | (CValue::Float(_), CType::Float)
             | (CValue::Boolean(_), CType::Boolean) => true,
+            (CValue::String(_) | CValue::Int(_) | CValue::Float(_) | CValue::Boolean(_), _) => {
+                false
+            }
+            _ => self.has_composite_type(ty),
+        }
+    }
+
+    #[inline(never)]
+    fn has_composite_type(&self, ty: &CType) -> bool {
+        match (self, ty) {
             (CValue::List(_, t), CType::List(e)) | (CValue::Seq(_, t), CType::Seq(e)) => t == e,
             (CValue::Map(_, k, v), CType::Map(tk, tv)) => k == tk && v == tv,
             (CValue::Product(_, s), CType::Product(t))

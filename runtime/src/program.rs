@@ -417,7 +417,7 @@ where
             });
             continue;
         }
-        if slots[decl.slot.ix()].set_mut(value).is_err() {
+        if slots[decl.slot.ix()].set_mut(rebuilt(value)).is_err() {
             errors.push(InputError::Duplicate {
                 name: decl.name.clone(),
             });
@@ -443,6 +443,22 @@ where
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// `value` itself, with a scalar rebuilt from its parts rather than
+/// moved whole. A caller builds an input just before the call, as a tag
+/// byte and a payload; moving it whole reads it back in 16-byte loads that
+/// cannot be forwarded from those two stores, and each waits for them to
+/// reach the cache (about as long as the rest of a one-node run). Read as
+/// a tag and a payload, it forwards.
+#[inline(always)]
+fn rebuilt(value: CValue) -> CValue {
+    match value {
+        CValue::Int(i) => CValue::Int(i),
+        CValue::Float(f) => CValue::Float(f),
+        CValue::Boolean(b) => CValue::Boolean(b),
+        other => other,
     }
 }
 
