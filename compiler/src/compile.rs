@@ -3,7 +3,8 @@
 //!
 //! The steps, each collecting errors rather than stopping at the first:
 //!
-//! 1. Number module nodes and data nodes densely, in UUID order.
+//! 1. Number module nodes and data nodes densely, in a topological order
+//!    (see `numbering.rs`: runs then walk their arrays front to back).
 //! 2. Resolve each module node's name to a signature.
 //! 3. Bind out-edges to output fields and in-edges to parameters, by the data
 //!    node's nickname for the module (never by edge order or node name), and
@@ -24,6 +25,7 @@ use uuid::Uuid;
 
 use crate::error::{CompileError, CompileErrors};
 use crate::ids::{Csr, InputIx, ModuleIx, NodeIx, SlotIx, TransformIx};
+use crate::numbering::walk_order;
 use crate::plan::{InputDecl, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
 use crate::signature::{short_name, ModuleSignature, Resolution, Signatures};
 use crate::spec::{DagSpec, TransformProblem};
@@ -67,10 +69,11 @@ struct PendingTransform {
 /// problem found is returned, each naming its node by name and UUID.
 pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileErrors> {
     let mut errors = Vec::new();
+    let (module_uuid, slot_uuid) = walk_order(spec);
     let names = Names {
         spec,
-        module_uuid: spec.modules.keys().copied().collect(),
-        slot_uuid: spec.data.keys().copied().collect(),
+        module_uuid,
+        slot_uuid,
     };
     let module_count = names.module_uuid.len();
     let slot_count = names.slot_uuid.len();

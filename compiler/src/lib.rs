@@ -33,6 +33,7 @@ pub mod builder;
 mod compile;
 pub mod error;
 pub mod ids;
+mod numbering;
 pub mod plain;
 pub mod plan;
 pub mod signature;
