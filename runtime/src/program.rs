@@ -453,6 +453,7 @@ where
 /// reach the cache (about as long as the rest of a one-node run). Read as
 /// a tag and a payload, it forwards.
 #[inline(always)]
+#[allow(clippy::needless_match)] // the rebuild is the point; see above
 fn rebuilt(value: CValue) -> CValue {
     match value {
         CValue::Int(i) => CValue::Int(i),
