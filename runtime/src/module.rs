@@ -124,9 +124,7 @@ impl<'a> ModuleInputs<'a> {
                 .and_then(Slot::get),
             InputSource::Values(v) => v.get(i).copied(),
         };
-        found.ok_or_else(|| {
-            ModuleError::new(format!("module `{}` has no input {i}", self.signature.name))
-        })
+        found.ok_or_else(|| no_input(self.signature, i))
     }
 
     #[inline(always)]
@@ -348,6 +346,31 @@ pub(crate) enum OutputCheck {
     ByConstruction,
 }
 
+// The error paths of a typed call, out of line and cold: inline, their
+// formatting and allocation would make every call save and restore more
+// registers and set up a larger frame, failures or not.
+
+#[cold]
+#[inline(never)]
+fn no_input(signature: &ModuleSignature, i: usize) -> ModuleError {
+    ModuleError::new(format!("module `{}` has no input {i}", signature.name))
+}
+
+#[cold]
+#[inline(never)]
+fn no_output_slot(signature: &ModuleSignature) -> Box<ModuleError> {
+    Box::new(ModuleError::new(format!(
+        "module `{}` was given no output slot (an executor bug)",
+        signature.name
+    )))
+}
+
+#[cold]
+#[inline(never)]
+fn boxed(e: ModuleError) -> Box<ModuleError> {
+    Box::new(e)
+}
+
 /// A module implementation: a signature and a body.
 #[derive(Clone)]
 pub struct Module {
@@ -404,10 +427,7 @@ impl Module {
                 // The closure's own copy, for names in error messages.
                 move |slots: &mut [Slot<CValue>], row: &[SlotIx], out: usize| {
                     if out >= slots.len() {
-                        return Err(Box::new(ModuleError::new(format!(
-                            "module `{}` was given no output slot (an executor bug)",
-                            signature.name
-                        ))));
+                        return Err(no_output_slot(&signature));
                     }
                     // The arguments are owned values (`FromValue` reads
                     // them out), so the slots are free again for the write.
@@ -416,7 +436,7 @@ impl Module {
                     // not on the stack and copied.
                     let value = f
                         .call(&ModuleInputs::from_slots(slots, row, &signature))
-                        .map_err(Box::new)?;
+                        .map_err(boxed)?;
                     let written = slots[out].set_mut(value);
                     debug_assert!(written.is_ok(), "a typed module's output slot is empty");
                     Ok(())

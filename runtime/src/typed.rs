@@ -175,13 +175,18 @@ pub trait AsyncFn<Args, const N: usize>: Send + Sync + 'static {
 #[inline(always)]
 fn arg<T: FromValue>(inputs: &ModuleInputs<'_>, i: usize) -> Result<T, ModuleError> {
     let v = inputs.get(i)?;
-    T::from_value(v).ok_or_else(|| {
-        ModuleError::new(format!(
-            "parameter {i}: expected {}, found {}",
-            T::ctype(),
-            v.tag()
-        ))
-    })
+    T::from_value(v).ok_or_else(|| mistyped::<T>(i, v))
+}
+
+/// Out of line and cold: see the error paths in `module.rs`.
+#[cold]
+#[inline(never)]
+fn mistyped<T: FromValue>(i: usize, v: &CValue) -> ModuleError {
+    ModuleError::new(format!(
+        "parameter {i}: expected {}, found {}",
+        T::ctype(),
+        v.tag()
+    ))
 }
 
 pin_project_lite::pin_project! {
