@@ -54,7 +54,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::clock::LatencyClock;
-use crate::latency_chain::{GeneralChain, LatencyChain, TscChain};
+use crate::latency_chain::{GeneralChain, LatencyChain, TscChain, Unclocked};
 use crate::module::{
     AsyncBody, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, SyncBody,
 };
@@ -232,7 +232,8 @@ pub(crate) fn run_sync(
 /// The in-order pass of a plan without async modules, with the latency
 /// chain that fits the configuration and the clock: the TSC chain when
 /// latencies are recorded and the TSC is read inline (its first body
-/// starts at `started`), else the general one. Returns how the pass ended
+/// starts at `started`), none when no node is timed, else the general
+/// one. Returns how the pass ended
 /// and the clock's last reading.
 #[inline(always)]
 fn sync_pass<const WATCHED: bool>(
@@ -246,6 +247,12 @@ fn sync_pass<const WATCHED: bool>(
     let clock = latency_clock();
     if ctx.record_latency && clock.is_direct() {
         let mut chain = TscChain::begin(clock, Some(started));
+        let end = run_in_order::<false, WATCHED, _>(
+            ctx, state, generation, counts, None, watch, &mut chain,
+        );
+        (end, chain.now())
+    } else if !ctx.table.clocked() {
+        let mut chain = Unclocked::begin(clock, None);
         let end = run_in_order::<false, WATCHED, _>(
             ctx, state, generation, counts, None, watch, &mut chain,
         );

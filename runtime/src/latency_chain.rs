@@ -17,9 +17,12 @@
 //!   source, the dataflow loop). The last reading is optional and a node
 //!   is read only if it is `timed` (it records latency or has a timeout).
 //!
-//! Both hand out readings as `Option<u64>` so that the node functions are
-//! written once; with [`TscChain`] inlined, the `Some` is known and the
-//! tests fold away.
+//! - [`Unclocked`]: no node is timed (latency off, no timeouts): no reads
+//!   at all, and no code for them in the pass.
+//!
+//! All hand out readings as `Option<u64>` so that the node functions are
+//! written once; inlined, [`TscChain`]'s `Some` and [`Unclocked`]'s `None`
+//! are known and the tests fold away.
 
 use crate::clock::{tsc, LatencyClock};
 
@@ -137,5 +140,41 @@ impl LatencyChain for TscChain {
         // no reading: start again from now.
         self.last = last.unwrap_or_else(tsc);
         r
+    }
+}
+
+/// No node is timed: the pass reads no clock (only [`LatencyChain::now`]
+/// does, for the watch and the run's end).
+pub(crate) struct Unclocked {
+    clock: &'static LatencyClock,
+}
+
+impl LatencyChain for Unclocked {
+    const RECORDS: Option<bool> = Some(false);
+
+    #[inline]
+    fn begin(clock: &'static LatencyClock, _at: Option<u64>) -> Self {
+        Unclocked { clock }
+    }
+
+    #[inline(always)]
+    fn start(&mut self, timed: bool) -> Option<u64> {
+        debug_assert!(!timed, "an unclocked pass has no timed node");
+        None
+    }
+
+    #[inline(always)]
+    fn stop(&mut self, _started: Option<u64>) -> Option<u64> {
+        None
+    }
+
+    #[inline]
+    fn now(&mut self) -> u64 {
+        self.clock.now()
+    }
+
+    #[inline(always)]
+    fn detour<R>(&mut self, node: impl FnOnce(&mut Option<u64>) -> R) -> R {
+        node(&mut None)
     }
 }

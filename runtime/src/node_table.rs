@@ -145,6 +145,8 @@ pub(crate) struct NodeTable {
     order: Box<[NodeIx]>,
     /// No async module: run in `order`, in one pass.
     in_order: bool,
+    /// Some node reads the clock around its body (`NodeOp::timed`).
+    clocked: bool,
     inputs: Box<[SlotIx]>,
     fanout: Box<[NodeIx]>,
 }
@@ -225,13 +227,22 @@ impl NodeTable {
             ops.push(op);
         }
         let in_order = !bodies.iter().any(|b| matches!(b, Body::Async(..)));
+        let clocked = record_latency || ops.iter().any(|op| op.timed);
         NodeTable {
             ops: ops.into_boxed_slice(),
             order: plan.topo_order().into(),
             in_order,
+            clocked,
             inputs: inputs.into_boxed_slice(),
             fanout: fanout.into_boxed_slice(),
         }
+    }
+
+    /// Whether any node reads the clock around its body: latencies are
+    /// recorded, or some module has a timeout.
+    #[inline]
+    pub(crate) fn clocked(&self) -> bool {
+        self.clocked
     }
 
     /// Every node in a topological order.

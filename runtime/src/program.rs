@@ -453,14 +453,16 @@ where
 /// reach the cache (about as long as the rest of a one-node run). Read as
 /// a tag and a payload, it forwards.
 #[inline(always)]
-#[allow(clippy::needless_match)] // the rebuild is the point; see above
 fn rebuilt(value: CValue) -> CValue {
-    match value {
-        CValue::Int(i) => CValue::Int(i),
-        CValue::Float(f) => CValue::Float(f),
-        CValue::Boolean(b) => CValue::Boolean(b),
-        other => other,
-    }
+    let scalar = match &value {
+        CValue::Int(i) => CValue::Int(*i),
+        CValue::Float(f) => CValue::Float(*f),
+        CValue::Boolean(b) => CValue::Boolean(*b),
+        _ => return value,
+    };
+    // A scalar owns nothing: forgetting it skips a call to drop glue.
+    std::mem::forget(value);
+    scalar
 }
 
 fn names_input(e: &InputError, name: &str) -> bool {
