@@ -35,6 +35,7 @@ mod clock;
 pub mod config;
 pub mod error;
 pub mod executor;
+mod hot_slot;
 mod latency_chain;
 #[cfg(all(test, asterism_loom))]
 mod loom_models;

@@ -17,11 +17,17 @@
 //! hundred kilobytes out of cache, and pooled runs were slower than unpooled
 //! ones.) The lock is held for one `Vec::push` or `pop`; uncontended it costs
 //! the same two atomic operations as a lock-free queue.
+//!
+//! The top of each stack lives outside the lock, in a [`HotSlot`]: a thread
+//! that runs executions one after another takes its state back, and
+//! returns it, with one atomic swap each and no lock (`hot_slot.rs`). Only
+//! a state the hot slot displaces goes under the lock.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use asterism_compiler::Plan;
 
+use crate::hot_slot::HotSlot;
 use crate::shard::{self, Padded, SHARDS};
 use crate::state::ExecutionState;
 use crate::sync::{AtomicU64, Ordering};
@@ -46,8 +52,10 @@ pub struct PoolStats {
 /// A bounded pool of execution states for one plan.
 #[derive(Debug)]
 pub struct StatePool {
-    /// One idle stack per shard; `None` when pooling is off.
-    stacks: Option<Box<[Padded<IdleStack>]>>,
+    /// One idle stack per shard; `None` when pooling is off. An array, so
+    /// that a shard's index (taken modulo `SHARDS`, a power of two: a mask,
+    /// not a division) needs no bounds check.
+    stacks: Option<Box<[Padded<IdleStack>; SHARDS]>>,
     capacity: usize,
     /// One set of counters per shard.
     counters: Box<[Padded<PoolCounters>]>,
@@ -60,7 +68,10 @@ struct PoolCounters {
     misses: AtomicU64,
     returns: AtomicU64,
     drops: AtomicU64,
-    resets: AtomicU64,
+    /// States reset, then dropped because every stack filled meanwhile.
+    /// (Every other reset is a return: `resets` is the sum, which saves an
+    /// atomic add per execution.)
+    reset_then_dropped: AtomicU64,
     prewarmed: AtomicU64,
 }
 
@@ -78,12 +89,10 @@ impl StatePool {
     /// others.
     pub fn new(capacity: usize) -> Self {
         let stacks = (capacity > 0).then(|| {
-            (0..SHARDS)
-                .map(|i| {
-                    let share = capacity / SHARDS + usize::from(i < capacity % SHARDS);
-                    Padded(IdleStack::new(share))
-                })
-                .collect()
+            Box::new(std::array::from_fn(|i| {
+                let share = capacity / SHARDS + usize::from(i < capacity % SHARDS);
+                Padded(IdleStack::new(share))
+            }))
         });
         StatePool {
             stacks,
@@ -143,7 +152,7 @@ impl StatePool {
             misses: sum(|c| &c.misses),
             returns: sum(|c| &c.returns),
             drops: sum(|c| &c.drops),
-            resets: sum(|c| &c.resets),
+            resets: sum(|c| &c.returns).wrapping_add(sum(|c| &c.reset_then_dropped)),
             prewarmed: sum(|c| &c.prewarmed),
         }
     }
@@ -153,9 +162,10 @@ impl StatePool {
     pub fn acquire(&self, plan: &Plan) -> Box<ExecutionState> {
         if let Some(stacks) = &self.stacks {
             let own = shard::current();
-            let found = stacks[own].0.pop().or_else(|| {
-                (1..stacks.len()).find_map(|k| stacks[(own + k) % stacks.len()].0.pop())
-            });
+            let found = stacks[own]
+                .0
+                .pop()
+                .or_else(|| (1..SHARDS).find_map(|k| stacks[(own + k) % SHARDS].0.pop()));
             if let Some(state) = found {
                 bump(&self.counters[own].0.hits);
                 return state;
@@ -173,17 +183,15 @@ impl StatePool {
             bump(&counters.drops);
             return;
         };
-        let n = stacks.len();
         // Reset only a state that has somewhere to go: this thread's shard,
         // or the next one with room.
-        let Some(first) = (0..n).find(|k| !stacks[(own + k) % n].0.is_full()) else {
+        let Some(first) = (0..SHARDS).find(|k| !stacks[(own + k) % SHARDS].0.is_full()) else {
             bump(&counters.drops);
             return;
         };
         state.reset(plan);
-        bump(&counters.resets);
-        for k in first..n {
-            match stacks[(own + k) % n].0.push(state) {
+        for k in first..SHARDS {
+            match stacks[(own + k) % SHARDS].0.push(state) {
                 Ok(()) => {
                     bump(&counters.returns);
                     return;
@@ -193,25 +201,30 @@ impl StatePool {
         }
         // Every stack filled up meanwhile.
         bump(&counters.drops);
+        bump(&counters.reset_then_dropped);
     }
 }
 
-/// Idle states, most recently returned on top. Boxed because a state moves
-/// between the pool and its guard by pointer, never by copy.
+/// Idle states, most recently returned on top: the top in `hot`, the rest
+/// under the lock. Boxed because a state moves between the pool and its
+/// guard by pointer, never by copy.
 #[allow(clippy::vec_box)]
 #[derive(Debug)]
 struct IdleStack {
+    hot: HotSlot<ExecutionState>,
+    /// Below the top: at most `capacity - 1`.
     states: Mutex<Vec<Box<ExecutionState>>>,
     capacity: usize,
-    /// The stack's length, mirrored outside the lock: a hint for `is_full`
-    /// and for skipping an empty stack without locking it.
+    /// The locked stack's length, mirrored outside the lock: a hint for
+    /// `is_full` and for skipping an empty stack without locking it.
     len_hint: std::sync::atomic::AtomicUsize,
 }
 
 impl IdleStack {
     fn new(capacity: usize) -> Self {
         IdleStack {
-            states: Mutex::new(Vec::with_capacity(capacity)),
+            hot: HotSlot::new(),
+            states: Mutex::new(Vec::with_capacity(capacity.saturating_sub(1))),
             capacity,
             len_hint: std::sync::atomic::AtomicUsize::new(0),
         }
@@ -224,7 +237,12 @@ impl IdleStack {
         self.states.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    #[inline]
     fn pop(&self) -> Option<Box<ExecutionState>> {
+        self.hot.take().or_else(|| self.pop_locked())
+    }
+
+    fn pop_locked(&self) -> Option<Box<ExecutionState>> {
         if self.len_hint.load(std::sync::atomic::Ordering::Relaxed) == 0 {
             // A hint: a state pushed concurrently is found next time.
             return None;
@@ -236,12 +254,22 @@ impl IdleStack {
         state
     }
 
+    /// Puts `state` on top. When the stack is full, gives back a state
+    /// (not necessarily this one: the top is swapped in first).
+    #[inline]
     fn push(&self, state: Box<ExecutionState>) -> Result<(), Box<ExecutionState>> {
         if self.capacity == 0 {
             return Err(state);
         }
+        match self.hot.put(state) {
+            None => Ok(()),
+            Some(displaced) => self.push_locked(displaced),
+        }
+    }
+
+    fn push_locked(&self, state: Box<ExecutionState>) -> Result<(), Box<ExecutionState>> {
         let mut states = self.lock();
-        if states.len() >= self.capacity {
+        if states.len() >= self.capacity - 1 {
             return Err(state);
         }
         states.push(state);
@@ -250,13 +278,15 @@ impl IdleStack {
         Ok(())
     }
 
+    /// Exact when no other thread is using the stack.
     fn len(&self) -> usize {
-        self.lock().len()
+        usize::from(self.hot.is_occupied()) + self.lock().len()
     }
 
     /// A hint: the push that follows still checks under the lock.
     fn is_full(&self) -> bool {
-        self.len_hint.load(std::sync::atomic::Ordering::Relaxed) >= self.capacity
+        self.hot.is_occupied()
+            && self.len_hint.load(std::sync::atomic::Ordering::Relaxed) + 1 >= self.capacity
     }
 }
 
@@ -327,5 +357,99 @@ impl Drop for StateGuard<'_> {
         if let Some(pool) = self.pool {
             pool.release(state, self.plan);
         }
+    }
+}
+
+#[cfg(all(test, not(asterism_loom)))]
+mod tests {
+    use super::*;
+    use asterism_compiler::{compile, CType, DagBuilder, Signatures};
+
+    use crate::module::Module;
+
+    fn one_module_plan() -> Plan {
+        let inc = Module::sync("inc", ["v"], "out", |v: i64| v + 1);
+        let sigs: Signatures = [inc.signature().clone()].into_iter().collect();
+        let mut b = DagBuilder::seeded("pool", 2);
+        let x = b.input("x", CType::Int);
+        let m = b.module("inc");
+        b.bind(x, m, "v");
+        let out = b.produce(m, "out", "out", CType::Int);
+        b.output("out", out);
+        compile(&b.build(), &sigs).expect("valid")
+    }
+
+    #[test]
+    fn the_last_state_returned_is_the_next_one_taken() {
+        let plan = one_module_plan();
+        // Two states per shard: both fit in this thread's own.
+        let pool = StatePool::new(2 * SHARDS);
+        let first = pool.acquire(&plan);
+        let second = pool.acquire(&plan);
+        let second_at: *const ExecutionState = &*second;
+        pool.release(first, &plan);
+        pool.release(second, &plan);
+        assert_eq!(pool.idle(), 2);
+        let again = pool.acquire(&plan);
+        assert_eq!(&*again as *const ExecutionState, second_at, "LIFO");
+        assert!(again.is_clean(&plan), "a pooled state is reset");
+        let stats = pool.stats();
+        assert_eq!((stats.misses, stats.hits), (2, 1));
+        assert_eq!((stats.returns, stats.resets, stats.drops), (2, 2, 0));
+    }
+
+    #[test]
+    fn the_pool_keeps_at_most_its_capacity_and_resets_only_what_it_keeps() {
+        let plan = one_module_plan();
+        // 10 over 8 shards: two shards hold two states, six hold one.
+        let pool = StatePool::new(10);
+        let states: Vec<_> = (0..13).map(|_| pool.acquire(&plan)).collect();
+        for s in states {
+            pool.release(s, &plan);
+        }
+        assert_eq!(pool.idle(), 10);
+        let stats = pool.stats();
+        assert_eq!((stats.returns, stats.drops), (10, 3));
+        assert_eq!(stats.resets, 10, "the three dropped were not reset");
+        let back: Vec<_> = (0..10).map(|_| pool.acquire(&plan)).collect();
+        assert_eq!(pool.stats().hits, 10);
+        assert_eq!(pool.idle(), 0);
+        drop(back);
+    }
+
+    #[test]
+    fn threads_sharing_a_pool_lose_no_state_and_exceed_no_capacity() {
+        let plan = one_module_plan();
+        let pool = StatePool::new(6);
+        let rounds = 500;
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..rounds {
+                        let a = pool.acquire(&plan);
+                        let b = pool.acquire(&plan);
+                        pool.release(a, &plan);
+                        pool.release(b, &plan);
+                    }
+                });
+            }
+        });
+        let stats = pool.stats();
+        assert_eq!(
+            stats.hits + stats.misses,
+            4 * rounds * 2,
+            "every acquire counted"
+        );
+        assert_eq!(
+            stats.returns + stats.drops,
+            4 * rounds * 2,
+            "every release counted"
+        );
+        assert!(pool.idle() <= 6);
+        assert_eq!(
+            pool.idle() as u64,
+            stats.misses - stats.drops,
+            "every state built is idle now or was dropped"
+        );
     }
 }

@@ -209,7 +209,7 @@ impl Program {
         if !inner.config.state.mutable {
             return crate::reference::run(inner, inputs, earlier, options).await;
         }
-        let (mut guard, started) = self.begin(inputs, earlier)?;
+        let (mut guard, started) = self.begin(&mut inputs.into_iter(), earlier)?;
         let mut counts = RunCounts::default();
         let ctx = inner.ctx();
         let (abort, end) =
@@ -220,13 +220,17 @@ impl Program {
 
     /// The start every mutable-state run shares: the clock, a pooled state,
     /// the inputs in their slots (or every problem with them).
+    ///
+    /// The inputs come by reference: moved down by value, a caller's
+    /// iterator is copied at every call (a `memcpy` each, for an iterator
+    /// over a few values).
     fn begin<I>(
         &self,
-        inputs: I,
+        inputs: &mut I,
         earlier: Vec<InputError>,
     ) -> Result<(StateGuard<'_>, u64), RunError>
     where
-        I: IntoIterator<Item = (InputIx, CValue)>,
+        I: Iterator<Item = (InputIx, CValue)>,
     {
         let inner = &*self.inner;
         Metrics::add(&inner.metrics.local().executions_started, 1);
@@ -270,7 +274,7 @@ impl Program {
             return self.run_sync_with(inputs, &RunOptions::default());
         }
         // No future at all: the in-order pass, on this thread.
-        let (mut guard, started) = self.begin(inputs, Vec::new())?;
+        let (mut guard, started) = self.begin(&mut inputs.into_iter(), Vec::new())?;
         let mut counts = RunCounts::default();
         let end = executor::run_sync(&inner.ctx(), guard.state_mut(), &mut counts, started);
         guard.finished = true;
@@ -302,7 +306,7 @@ impl Program {
                 Poll::Pending => Err(RunError::needs_async()),
             };
         }
-        let (mut guard, started) = self.begin(inputs, Vec::new())?;
+        let (mut guard, started) = self.begin(&mut inputs.into_iter(), Vec::new())?;
         let mut counts = RunCounts::default();
         let (abort, end) = executor::run_sync_with(
             &inner.ctx(),
