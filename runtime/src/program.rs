@@ -458,10 +458,12 @@ where
 /// a tag and a payload, it forwards.
 #[inline(always)]
 fn rebuilt(value: CValue) -> CValue {
+    // `black_box` keeps the compiler from seeing through the rebuild and
+    // turning it back into a whole move.
     let scalar = match &value {
-        CValue::Int(i) => CValue::Int(*i),
-        CValue::Float(f) => CValue::Float(*f),
-        CValue::Boolean(b) => CValue::Boolean(*b),
+        CValue::Int(i) => CValue::Int(std::hint::black_box(*i)),
+        CValue::Float(f) => CValue::Float(std::hint::black_box(*f)),
+        CValue::Boolean(b) => CValue::Boolean(std::hint::black_box(*b)),
         _ => return value,
     };
     // A scalar owns nothing: forgetting it skips a call to drop glue.
