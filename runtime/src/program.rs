@@ -209,7 +209,8 @@ impl Program {
         if !inner.config.state.mutable {
             return crate::reference::run(inner, inputs, earlier, options).await;
         }
-        let (mut guard, started) = self.begin(&mut inputs.into_iter(), earlier)?;
+        let mut guard = self.start();
+        let started = self.fill(&mut guard, &mut inputs.into_iter(), earlier)?;
         let mut counts = RunCounts::default();
         let ctx = inner.ctx();
         let (abort, end) =
@@ -218,27 +219,39 @@ impl Program {
         Ok(finish_result(inner, guard, started, end, abort, counts))
     }
 
-    /// The start every mutable-state run shares: the clock, a pooled state,
-    /// the inputs in their slots (or every problem with them).
+    /// The start every mutable-state run shares: the execution counted and
+    /// a pooled state. (Then [`Program::fill`]; two calls rather than one
+    /// returning both, because a `Result` holding the guard comes back
+    /// through memory and is moved again by `?`, in pieces written one way
+    /// and read another: each move waits on store forwarding.)
+    #[inline(always)]
+    fn start(&self) -> StateGuard<'_> {
+        let inner = &*self.inner;
+        Metrics::add(&inner.metrics.local().executions_started, 1);
+        StateGuard::pooled(
+            &inner.pool,
+            &inner.plan,
+            inner.config.modules.record_latency,
+        )
+    }
+
+    /// Writes the inputs into the guard's state (or returns every problem
+    /// with them; the guard then resets the state). Returns the latency
+    /// clock's reading that starts the run.
     ///
     /// The inputs come by reference: moved down by value, a caller's
     /// iterator is copied at every call (a `memcpy` each, for an iterator
     /// over a few values).
-    fn begin<I>(
+    fn fill<I>(
         &self,
+        guard: &mut StateGuard<'_>,
         inputs: &mut I,
         earlier: Vec<InputError>,
-    ) -> Result<(StateGuard<'_>, u64), RunError>
+    ) -> Result<u64, RunError>
     where
         I: Iterator<Item = (InputIx, CValue)>,
     {
         let inner = &*self.inner;
-        Metrics::add(&inner.metrics.local().executions_started, 1);
-        let mut guard = StateGuard::pooled(
-            &inner.pool,
-            &inner.plan,
-            inner.config.modules.record_latency,
-        );
         if let Err(errors) = fill_inputs(&inner.plan, guard.state_mut(), inputs, earlier) {
             Metrics::add(&inner.metrics.local().executions_rejected, 1);
             return Err(RunError::inputs(errors));
@@ -246,7 +259,7 @@ impl Program {
         // The total latency counts from here: the run, not the inputs'
         // checks (and with latencies recorded, this reading starts the
         // first module's).
-        Ok((guard, executor::latency_clock().now()))
+        Ok(executor::latency_clock().now())
     }
 
     /// Runs with inputs given by name (resolved by a binary search per
@@ -274,7 +287,8 @@ impl Program {
             return self.run_sync_with(inputs, &RunOptions::default());
         }
         // No future at all: the in-order pass, on this thread.
-        let (mut guard, started) = self.begin(&mut inputs.into_iter(), Vec::new())?;
+        let mut guard = self.start();
+        let started = self.fill(&mut guard, &mut inputs.into_iter(), Vec::new())?;
         let mut counts = RunCounts::default();
         let end = executor::run_sync(&inner.ctx(), guard.state_mut(), &mut counts, started);
         guard.finished = true;
@@ -306,7 +320,8 @@ impl Program {
                 Poll::Pending => Err(RunError::needs_async()),
             };
         }
-        let (mut guard, started) = self.begin(&mut inputs.into_iter(), Vec::new())?;
+        let mut guard = self.start();
+        let started = self.fill(&mut guard, &mut inputs.into_iter(), Vec::new())?;
         let mut counts = RunCounts::default();
         let (abort, end) = executor::run_sync_with(
             &inner.ctx(),
