@@ -210,7 +210,8 @@ impl Program {
             return crate::reference::run(inner, inputs, earlier, options).await;
         }
         let mut guard = self.start();
-        let started = self.fill(&mut guard, &mut inputs.into_iter(), earlier)?;
+        let mut earlier = earlier;
+        let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut earlier)?;
         let mut counts = RunCounts::default();
         let ctx = inner.ctx();
         let (abort, end) =
@@ -246,7 +247,7 @@ impl Program {
         &self,
         guard: &mut StateGuard<'_>,
         inputs: &mut I,
-        earlier: Vec<InputError>,
+        earlier: &mut Vec<InputError>,
     ) -> Result<u64, RunError>
     where
         I: Iterator<Item = (InputIx, CValue)>,
@@ -288,7 +289,7 @@ impl Program {
         }
         // No future at all: the in-order pass, on this thread.
         let mut guard = self.start();
-        let started = self.fill(&mut guard, &mut inputs.into_iter(), Vec::new())?;
+        let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
         let mut counts = RunCounts::default();
         let end = executor::run_sync(&inner.ctx(), guard.state_mut(), &mut counts, started);
         guard.finished = true;
@@ -321,7 +322,7 @@ impl Program {
             };
         }
         let mut guard = self.start();
-        let started = self.fill(&mut guard, &mut inputs.into_iter(), Vec::new())?;
+        let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
         let mut counts = RunCounts::default();
         let (abort, end) = executor::run_sync_with(
             &inner.ctx(),
@@ -406,17 +407,22 @@ fn unexpected(plan: &Plan, name: &str) -> InputError {
 }
 
 /// Writes the inputs into their slots, checking each; on any problem
-/// returns them all and the caller's guard resets the state.
+/// returns them all, after the `earlier` ones (which it takes), and the
+/// caller's guard resets the state.
+///
+/// `earlier` comes by reference: a `Vec` passed by value is three words a
+/// caller has just stored, read back here in a 16-byte load that waits on
+/// store forwarding, on every run, errors or not.
 pub(crate) fn fill_inputs<I>(
     plan: &Plan,
     state: &mut ExecutionState,
     inputs: I,
-    earlier: Vec<InputError>,
+    earlier: &mut Vec<InputError>,
 ) -> Result<(), Vec<InputError>>
 where
     I: IntoIterator<Item = (InputIx, CValue)>,
 {
-    let mut errors = earlier;
+    let mut errors = Vec::new();
     let slots = &mut state.shared.slots;
     // Inputs written, each to its own slot (a second write is refused).
     let mut written = 0;
@@ -444,10 +450,15 @@ where
             written += 1;
         }
     }
-    if errors.is_empty() && written == plan.inputs().len() {
+    if errors.is_empty() && earlier.is_empty() && written == plan.inputs().len() {
         // Every input written once: none is missing.
         return Ok(());
     }
+    let mut errors = {
+        let mut all = std::mem::take(earlier);
+        all.append(&mut errors);
+        all
+    };
     for decl in plan.inputs() {
         if slots[decl.slot.ix()].get().is_none()
             && !errors.iter().any(|e| names_input(e, &decl.name))

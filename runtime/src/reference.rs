@@ -84,7 +84,8 @@ where
     let started = crate::executor::latency_clock().now();
     Metrics::add(&inner.metrics.local().executions_started, 1);
     let mut state = Box::new(ExecutionState::new(plan));
-    if let Err(errors) = fill_inputs(plan, &mut state, inputs, earlier) {
+    let mut earlier = earlier;
+    if let Err(errors) = fill_inputs(plan, &mut state, inputs, &mut earlier) {
         Metrics::add(&inner.metrics.local().executions_rejected, 1);
         return Err(RunError::inputs(errors));
     }
