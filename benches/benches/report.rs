@@ -706,39 +706,51 @@ fn headline(
         }
     }
     // Fastest peer per shape: any peer from N = 20, async peers from 50.
-    let worst_against = |min_n: usize, only_async: bool| -> Option<(f64, String)> {
-        let mut worst: Option<(f64, String)> = None;
-        for (shape, n, rows) in by_shape {
-            if *n < min_n {
-                continue;
-            }
-            let Some(ours) = stat_of(rows, "asterism (pooled)") else {
-                continue;
-            };
-            // dag_exec is the one sync peer.
-            let sync_peer_excluded = |name: &str| only_async && name.starts_with("dag_exec");
-            let peers = rows.iter().filter(|(name, s)| {
-                s.is_some()
-                    && !name.starts_with("asterism")
-                    && !name.starts_with("floor")
-                    && !name.starts_with("reference")
-                    && !sync_peer_excluded(name)
-            });
-            if let Some((pname, ps)) = peers.min_by_key(|(_, s)| s.map_or(u64::MAX, |s| s.p50)) {
-                let ratio = ps.map_or(0.0, |p| p.p50 as f64 / ours.p50 as f64);
-                if worst.as_ref().is_none_or(|(w, _)| ratio < *w) {
-                    worst = Some((ratio, format!("{shape} {n} vs {pname}")));
+    let worst_against =
+        |ours_name: &str, min_n: usize, only_async: bool| -> Option<(f64, String)> {
+            let mut worst: Option<(f64, String)> = None;
+            for (shape, n, rows) in by_shape {
+                if *n < min_n {
+                    continue;
+                }
+                let Some(ours) = stat_of(rows, ours_name) else {
+                    continue;
+                };
+                // dag_exec is the one sync peer.
+                let sync_peer_excluded = |name: &str| only_async && name.starts_with("dag_exec");
+                let peers = rows.iter().filter(|(name, s)| {
+                    s.is_some()
+                        && !name.starts_with("asterism")
+                        && !name.starts_with("floor")
+                        && !name.starts_with("reference")
+                        && !sync_peer_excluded(name)
+                });
+                if let Some((pname, ps)) = peers.min_by_key(|(_, s)| s.map_or(u64::MAX, |s| s.p50))
+                {
+                    let ratio = ps.map_or(0.0, |p| p.p50 as f64 / ours.p50 as f64);
+                    if worst.as_ref().is_none_or(|(w, _)| ratio < *w) {
+                        worst = Some((ratio, format!("{shape} {n} vs {pname}")));
+                    }
                 }
             }
-        }
-        worst
-    };
-    match worst_against(20, false) {
+            worst
+        };
+    match worst_against("asterism (pooled)", 20, false) {
         Some((ratio, at)) => r.line(format!("| fastest peer p50 / asterism p50, every shape with N >= 20 | >= 5x | worst case {ratio:.1}x ({at}) |")),
         None => r.line("| fastest peer p50 / asterism p50 | >= 5x | no peer measured (run with `--features peers`) |"),
     }
-    if let Some((ratio, at)) = worst_against(50, true) {
+    if let Some((ratio, at)) = worst_against("asterism (no latency)", 20, false) {
+        r.line(format!(
+            "| (context) the same, latency recording off | | worst case {ratio:.1}x ({at}) |"
+        ));
+    }
+    if let Some((ratio, at)) = worst_against("asterism (pooled)", 50, true) {
         r.line(format!("| fastest async peer p50 / asterism p50, every shape with N >= 50 | >= 20x | worst case {ratio:.1}x ({at}) |"));
+    }
+    if let Some((ratio, at)) = worst_against("asterism (no latency)", 50, true) {
+        r.line(format!(
+            "| (context) the same, latency recording off | | worst case {ratio:.1}x ({at}) |"
+        ));
     }
     let per_module = |shape: &str| -> Vec<(usize, f64)> {
         by_shape

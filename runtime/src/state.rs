@@ -29,7 +29,12 @@
 //!   as plain loads and stores. One check is left out: a typed module that
 //!   the driver started with `start_mut` is completed with `finish_mut`,
 //!   which does not look at the phase again, because between the two only
-//!   the module's body ran, and it has no access to the state. The shared forms (compare-and-swap,
+//!   the module's body ran, and it has no access to the status words. (A
+//!   typed body is the runtime's own adapter around the user's function:
+//!   it is lent the slots mutably, reads its inputs out as owned values,
+//!   and writes its one output slot, or the sink past the plan's slots
+//!   when nobody reads the output; the user's function sees only its
+//!   arguments.) The shared forms (compare-and-swap,
 //!   `fetch_sub`) serve the cold paths, raw modules' outputs (written
 //!   through `ModuleOutputs` while inputs are borrowed) and any holder of
 //!   `&Shared`, and are what the loom models check; rules S2-S8 hold for
