@@ -727,7 +727,7 @@ fn run_node<const DATAFLOW: bool, C: LatencyChain>(
     let sink = shared.slots.len() - 1;
     let out = op.out.ix().min(sink);
     running.enter(n, started);
-    let result = body(&mut shared.slots, row, out);
+    let result = (body.in_slots)(&mut shared.slots, row, out);
     running.leave();
     if out == sink {
         drop(shared.slots[sink].take());

@@ -318,6 +318,19 @@ pub(crate) type AsyncBody =
 pub(crate) type TypedBody =
     dyn Fn(&mut [Slot<CValue>], &[SlotIx], usize) -> Result<(), Box<ModuleError>> + Send + Sync;
 
+/// The same function for callers that hold values, not slots (the
+/// reference executor): the inputs as a list, the output returned.
+pub(crate) type TypedValueBody =
+    dyn Fn(&ModuleInputs<'_>) -> Result<CValue, ModuleError> + Send + Sync;
+
+/// A typed module's function in both forms, sharing the one function.
+pub(crate) struct TypedBodies {
+    /// The executor's form.
+    pub(crate) in_slots: Box<TypedBody>,
+    /// The reference executor's form.
+    pub(crate) with_values: Box<TypedValueBody>,
+}
+
 #[derive(Clone)]
 pub(crate) enum Body {
     /// From [`Module::sync`]: one output, of the type the function's
@@ -327,7 +340,7 @@ pub(crate) enum Body {
     /// closure by rounding the `Arc` header up to the closure's alignment,
     /// read from the vtable at every call; behind `Arc<Box<dyn Fn>>` it is at
     /// a fixed offset. Once per module per execution, it shows.
-    Typed(Arc<Box<TypedBody>>),
+    Typed(Arc<TypedBodies>),
     /// From [`Module::raw_sync`]: writes its outputs through
     /// [`ModuleOutputs`], which checks each one's type.
     Sync(Arc<Box<SyncBody>>),
@@ -421,27 +434,36 @@ impl Module {
         F: SyncFn<Args, N>,
     {
         let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
+        let f = Arc::new(f);
+        let with_values = {
+            let f = f.clone();
+            move |inputs: &ModuleInputs<'_>| f.call(inputs)
+        };
         Module {
             signature: signature.clone(),
-            body: Body::Typed(Arc::new(Box::new({
-                // The closure's own copy, for names in error messages.
-                move |slots: &mut [Slot<CValue>], row: &[SlotIx], out: usize| {
-                    if out >= slots.len() {
-                        return Err(no_output_slot(&signature));
-                    }
-                    // The arguments are owned values (`FromValue` reads
-                    // them out), so the slots are free again for the write.
-                    // Nothing between the call and the write may return
-                    // early: the value is then built in the slot itself,
-                    // not on the stack and copied.
-                    let value = f
-                        .call(&ModuleInputs::from_slots(slots, row, &signature))
-                        .map_err(boxed)?;
-                    let written = slots[out].set_mut(value);
-                    debug_assert!(written.is_ok(), "a typed module's output slot is empty");
-                    Ok(())
-                }
-            }))),
+            body: Body::Typed(Arc::new(TypedBodies {
+                with_values: Box::new(with_values),
+                // The closure's own copy of the signature, for names in
+                // error messages.
+                in_slots: Box::new(
+                    move |slots: &mut [Slot<CValue>], row: &[SlotIx], out: usize| {
+                        if out >= slots.len() {
+                            return Err(no_output_slot(&signature));
+                        }
+                        // The arguments are owned values (`FromValue` reads
+                        // them out), so the slots are free again for the write.
+                        // Nothing between the call and the write may return
+                        // early: the value is then built in the slot itself,
+                        // not on the stack and copied.
+                        let value = f
+                            .call(&ModuleInputs::from_slots(slots, row, &signature))
+                            .map_err(boxed)?;
+                        let written = slots[out].set_mut(value);
+                        debug_assert!(written.is_ok(), "a typed module's output slot is empty");
+                        Ok(())
+                    },
+                ),
+            })),
         }
     }
 

@@ -26,14 +26,13 @@ use asterism_compiler::{
 };
 
 use crate::module::{
-    AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, OutputCheck, SyncBody, TypedBody,
+    AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, OutputCheck, SyncBody, TypedBodies,
 };
-use crate::sync::Slot;
 
 /// What running a node means.
 pub(crate) enum NodeBody {
     /// A typed sync module: one output, returned by value.
-    Typed(Arc<Box<TypedBody>>),
+    Typed(Arc<TypedBodies>),
     /// A raw sync module, writing through `ModuleOutputs`.
     Raw(Arc<Box<SyncBody>>),
     /// An async module.
@@ -54,26 +53,7 @@ impl NodeBody {
     ) -> Result<(), ModuleError> {
         match self {
             NodeBody::Typed(body) => {
-                // The body works on slots: the inputs' values copied into
-                // slots `0..n`, the output in slot `n`. (The reference
-                // executor's way; it copies values all along.)
-                let n = inputs.len();
-                let mut slots = (0..n)
-                    .map(|i| {
-                        let mut slot = Slot::new();
-                        let _ = slot.set_mut(inputs.get(i)?.clone());
-                        Ok(slot)
-                    })
-                    .collect::<Result<Vec<_>, ModuleError>>()?;
-                slots.push(Slot::new());
-                let row: Vec<SlotIx> = (0..n as u32).map(SlotIx).collect();
-                body(&mut slots, &row, n).map_err(|e| *e)?;
-                match slots[n].take() {
-                    Some(v) => outputs.set_typed(0, v),
-                    None => Err(ModuleError::new(
-                        "a typed module returned without its output (an adapter bug)",
-                    )),
-                }
+                (body.with_values)(inputs).and_then(|v| outputs.set_typed(0, v))
             }
             NodeBody::Raw(body) => body(inputs, outputs),
             NodeBody::Async(_) | NodeBody::Transform(_) => Err(ModuleError::new(
