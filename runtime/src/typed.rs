@@ -232,7 +232,11 @@ macro_rules! typed_fns {
             fn output_type() -> CType {
                 <R::Value as IntoValue>::ctype()
             }
-            #[inline]
+            // Always inlined: out of line (it has two callers, the two
+            // forms of a typed body), its result comes back through memory
+            // and is copied into the slot, and the copy stalls on store
+            // forwarding (a quarter of a layered run's time).
+            #[inline(always)]
             #[allow(unused_variables)]
             fn call(&self, inputs: &ModuleInputs<'_>) -> Result<CValue, ModuleError> {
                 Ok(checked_value((self)($(arg::<$arg>(inputs, $i)?),*).into_outcome()?))
