@@ -1187,6 +1187,35 @@ fn a_sync_modules_latency_covers_its_body_and_is_absent_when_off() {
 }
 
 #[test]
+fn a_sync_module_past_its_timeout_times_out_with_latency_recording_off_too() {
+    // With latency off, a pass with no timed node reads no clock at all; a
+    // module with a timeout must still be timed.
+    let napper = Module::sync("t.slow", ["x"], "out", |x: i64| {
+        std::thread::sleep(NAP);
+        x + 1
+    })
+    .with_timeout(std::time::Duration::from_micros(100));
+    let config = RuntimeConfig::default().without_latency();
+    let program = program_for(&napper, &config);
+    let r = program
+        .run_sync(inputs(&program, &[("x", int(1))]))
+        .expect("valid inputs");
+    let failure = outcome(&r).expect_err("past its timeout");
+    assert_eq!(failure.kind, FailureKind::Timeout);
+    assert_eq!(r.module_latency(asterism_compiler::ModuleIx(0)), None);
+    assert!(r.total_latency() >= NAP, "the total is measured either way");
+
+    // No timeout and no latency: nothing timed, and the total still is.
+    let quick = Module::sync("t.quick", ["x"], "out", |x: i64| x + 1);
+    let program = program_for(&quick, &config);
+    let r = program
+        .run_sync(inputs(&program, &[("x", int(1))]))
+        .expect("valid inputs");
+    assert_eq!(outcome(&r), Ok(int(2)));
+    assert!(r.total_latency() > std::time::Duration::ZERO);
+}
+
+#[test]
 fn a_failed_modules_latency_is_recorded_too() {
     let fragile = Module::sync("t.nap-then-panic", ["x"], "out", |_: i64| -> i64 {
         std::thread::sleep(NAP);
