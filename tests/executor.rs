@@ -825,3 +825,53 @@ fn outputs_nobody_reads_are_dropped_and_the_state_is_reused() {
         "pooled states were reused"
     );
 }
+
+#[tokio::test]
+async fn async_outputs_nobody_reads_are_dropped_ready_or_pending() {
+    // Typed async modules whose outputs no node reads: one ready at once,
+    // one that waits first (so it finishes from the in-flight list). Each
+    // value goes to the sink and is dropped; the run and reruns succeed.
+    let mut reg = Registry::new();
+    reg.register(Module::asynchronous(
+        "ready",
+        ["v"],
+        "out",
+        |v: i64| async move { format!("ready {v}") },
+    ));
+    reg.register(Module::asynchronous(
+        "later",
+        ["v"],
+        "out",
+        |v: i64| async move {
+            tokio::task::yield_now().await;
+            format!("later {v}")
+        },
+    ));
+    reg.register(Module::asynchronous(
+        "inc",
+        ["v"],
+        "out",
+        |v: i64| async move { v + 1 },
+    ));
+    let mut b = DagBuilder::seeded("unread-async", 6);
+    let x = b.input("x", CType::Int);
+    for name in ["ready", "later", "ready", "later"] {
+        let m = b.module(name);
+        b.bind(x, m, "v");
+    }
+    let inc = b.module("inc");
+    b.bind(x, inc, "v");
+    let end = b.produce(inc, "out", "end", CType::Int);
+    b.output("end", end);
+    let program = Program::load(&b.build(), &reg, &RuntimeConfig::default()).unwrap();
+    let xi = program.input("x").unwrap();
+    for v in 0..3 {
+        let r = program.run([(xi, CValue::Int(v))]).await.unwrap();
+        assert!(r.is_success(), "{:?}", r.problems());
+        assert_eq!(r.output_named("end"), Some(&CValue::Int(v + 1)));
+        let completed = (0..5)
+            .filter(|&n| r.phase(asterism::NodeIx(n)) == Phase::Completed)
+            .count();
+        assert_eq!(completed, 5);
+    }
+}

@@ -14,6 +14,14 @@
 //!   the driver polls together, so independent async modules of one
 //!   execution wait at the same time.
 //!
+//! Typed modules (sync and async) write their one output in place: a sync
+//! body is lent the slots and writes its output slot, a typed future is
+//! polled with its output slot (`ModuleFuture::poll_into`). A value
+//! returned instead, through memory, and copied into the slot would be
+//! read back in 16-byte loads that wait on store forwarding (it was built
+//! as a tag byte and a payload); on this path that wait cost more than the
+//! instructions around it.
+//!
 //! Every run starts **in order**: nodes run in a topological order fixed at
 //! bind time (see `node_table.rs`), with no dependency counting at
 //! all, since each node's inputs are written (or it was skipped) by the time
@@ -57,12 +65,14 @@ use crate::clock::LatencyClock;
 use crate::latency_chain::{GeneralChain, LatencyChain, TscChain, Unclocked};
 use crate::module::{
     AsyncBody, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, SyncBody,
+    TypedAsyncBodies,
 };
 use crate::node_table::{NodeBody, NodeOp, NodeTable};
 use crate::result::{Abort, FailureKind, NodeFailure};
 use crate::state::{ExecutionState, Scratch, Shared};
 use crate::status::{Phase, Transition};
 use crate::sync::{load_mut, store_mut, AtomicU32, AtomicU64, Ordering};
+use crate::typed::{ModuleFuture, OutputSlot};
 use crate::watch::Watch;
 
 /// The clock of sync-module latencies, read as raw ticks in the loop and
@@ -121,7 +131,15 @@ pub(crate) struct InFlight {
     node: NodeIx,
     started: Instant,
     deadline: Option<Instant>,
-    future: Exclusive<BoxFuture<Result<ModuleOutput, ModuleError>>>,
+    future: Exclusive<ModuleFutureOf>,
+}
+
+/// An in-flight module's future, of either kind.
+enum ModuleFutureOf {
+    /// A typed module's: writes its one value into the output slot.
+    Typed(Pin<Box<dyn ModuleFuture>>),
+    /// A raw module's: returns its outputs, checked when stored.
+    Raw(BoxFuture<Result<ModuleOutput, ModuleError>>),
 }
 
 /// A value reachable only through `&mut`: `Sync` whatever `T` is, so that
@@ -781,6 +799,9 @@ fn run_other<const DATAFLOW: bool>(
             *clock = None;
             run_transform::<DATAFLOW>(ctx, shared, scratch, generation, n, op, *t, counts, running)
         }
+        NodeBody::TypedAsync(body) => run_typed_async::<DATAFLOW>(
+            ctx, shared, scratch, generation, n, op, body, counts, running, clock, tsc, cx,
+        ),
         NodeBody::Async(body) => run_async::<DATAFLOW>(
             ctx, shared, scratch, generation, n, op, &**body, counts, running, clock, tsc, cx,
         ),
@@ -932,7 +953,7 @@ fn run_async<const DATAFLOW: bool>(
                 started: now,
                 // A timeout past the clock's range never fires.
                 deadline: op.timeout().and_then(|t| now.checked_add(t)),
-                future: Exclusive(future),
+                future: Exclusive(ModuleFutureOf::Raw(future)),
             });
             return;
         }
@@ -952,8 +973,7 @@ fn run_async<const DATAFLOW: bool>(
         // The common case, one output of the declared type, straight into
         // its slot.
         Ok(ModuleOutput::One(value))
-            if op.sig.outputs.len() == 1
-                && (!op.check_output || value.has_type(&op.sig.outputs[0].ty)) =>
+            if op.sig.outputs.len() == 1 && value.has_type(&op.sig.outputs[0].ty) =>
         {
             if op.out != UNBOUND_SLOT {
                 // Rule S2 made this node the slot's one writer.
@@ -968,6 +988,85 @@ fn run_async<const DATAFLOW: bool>(
             }
             Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
         },
+    }
+}
+
+/// A typed async module's start: as [`run_async`], but the future writes
+/// its value into the output slot itself (`ModuleFuture::poll_into`), and
+/// the value is of the declared type by construction.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn run_typed_async<const DATAFLOW: bool>(
+    ctx: &ExecCtx<'_>,
+    shared: &mut Shared,
+    scratch: &mut Scratch,
+    generation: u32,
+    n: NodeIx,
+    op: &NodeOp,
+    body: &TypedAsyncBodies,
+    counts: &mut RunCounts,
+    running: &mut Running,
+    clock: &mut Option<u64>,
+    tsc: &LatencyClock,
+    cx: Option<&mut Context<'_>>,
+) {
+    let table = ctx.table;
+    counts.modules_run += 1;
+    let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
+    // Chained like a sync module's (see `run_async`).
+    let started = ctx
+        .record_latency
+        .then(|| clock.unwrap_or_else(|| tsc.now()));
+    *clock = None;
+    running.enter(n, None);
+    let start = (body.start)(&inputs);
+    running.leave();
+    let mut future = match start {
+        Ok(future) => future,
+        Err(e) => {
+            let failure = NodeFailure::error(*e);
+            return fail(ctx.plan, shared, scratch, generation, n, failure, counts);
+        }
+    };
+    // `UNBOUND_SLOT` (nobody reads the output): the sink, emptied below.
+    let sink = shared.slots.len() - 1;
+    let out = op.out.ix().min(sink);
+    // Polled at once, under its own guard, as in `run_async`.
+    let first = match cx {
+        Some(cx) => catch_unwind(AssertUnwindSafe(|| {
+            future
+                .as_mut()
+                .poll_into(cx, OutputSlot(&mut shared.slots[out]))
+        })),
+        None => Ok(Poll::Pending),
+    };
+    let outcome = match first {
+        Ok(Poll::Pending) => {
+            let now = Instant::now();
+            scratch.in_flight.push(InFlight {
+                node: n,
+                started: now,
+                deadline: op.timeout().and_then(|t| now.checked_add(t)),
+                future: Exclusive(ModuleFutureOf::Typed(future)),
+            });
+            return;
+        }
+        Ok(Poll::Ready(Ok(()))) => Ok(()),
+        Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(*e)),
+        Err(panic) => Err(NodeFailure::panic(panic)),
+    };
+    let ticks = stop_clock(started, clock, tsc);
+    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
+    running.enter(n, None);
+    drop(future);
+    running.leave();
+    if out == sink {
+        drop(shared.slots[sink].take());
+    }
+    match outcome {
+        // Rule S2 made this node the slot's one writer; the future wrote it.
+        Ok(()) => complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op),
+        Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
     }
 }
 
@@ -1160,13 +1259,25 @@ fn poll_in_flight(
     cx: &mut Context<'_>,
     now: Instant,
 ) -> bool {
-    let (shared, scratch) = (&state.shared, &mut state.scratch);
+    let ExecutionState {
+        shared, scratch, ..
+    } = state;
+    let sink = shared.slots.len() - 1;
     let mut progressed = false;
     let mut i = 0;
     while i < scratch.in_flight.len() {
         let flight = &mut scratch.in_flight[i];
-        let polled = catch_unwind(AssertUnwindSafe(|| {
-            flight.future.get_mut().as_mut().poll(cx)
+        // What a finished future gives: a raw module's outputs, or nothing
+        // more (a typed module's future wrote its slot).
+        let polled = catch_unwind(AssertUnwindSafe(|| match flight.future.get_mut() {
+            ModuleFutureOf::Raw(future) => future.as_mut().poll(cx).map(|r| r.map(Some)),
+            ModuleFutureOf::Typed(future) => {
+                let out = ctx.table.op(flight.node).out.ix().min(sink);
+                future
+                    .as_mut()
+                    .poll_into(cx, OutputSlot(&mut shared.slots[out]))
+                    .map(|r| r.map(|()| None).map_err(|e| *e))
+            }
         }));
         let outcome = match polled {
             Ok(Poll::Pending) => match flight.deadline {
@@ -1183,6 +1294,11 @@ fn poll_in_flight(
             Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
             Err(panic) => Err(NodeFailure::panic(panic)),
         };
+        if matches!(outcome, Ok(None)) && ctx.table.op(flight.node).out.ix() >= sink {
+            // A typed future whose output nobody reads wrote the sink.
+            drop(shared.slots[sink].take());
+        }
+        let shared = &*shared;
         let done = scratch.in_flight.swap_remove(i);
         let node = done.node;
         let m = asterism_compiler::ModuleIx(node.0);
@@ -1195,7 +1311,9 @@ fn poll_in_flight(
         let dropped = catch_unwind(AssertUnwindSafe(move || drop(done)));
         progressed = true;
         let outcome = match (outcome, dropped) {
-            (Ok(output), Ok(())) => write_outputs(ctx, shared, node, m, output),
+            (Ok(Some(output)), Ok(())) => write_outputs(ctx, shared, node, m, output),
+            // A typed future wrote its slot.
+            (Ok(None), Ok(())) => Ok(()),
             (Ok(_), Err(panic)) => Err(NodeFailure::panic(panic)),
             // Already failed (a timeout, say): that is the node's failure.
             (Err(failure), dropped) => {

@@ -16,7 +16,7 @@ use std::time::Duration;
 use asterism_compiler::{CType, CValue, ModuleSignature, Port, SlotIx, UNBOUND_SLOT};
 
 use crate::sync::Slot;
-use crate::typed::{AsyncFn, SyncFn};
+use crate::typed::{AsyncFn, ModuleFuture, SyncFn};
 
 /// A boxed, sendable future, as async modules return.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -344,19 +344,25 @@ pub(crate) enum Body {
     /// From [`Module::raw_sync`]: writes its outputs through
     /// [`ModuleOutputs`], which checks each one's type.
     Sync(Arc<Box<SyncBody>>),
-    /// From [`Module::asynchronous`] (outputs typed by construction) or
-    /// [`Module::raw_async`] (outputs checked).
-    Async(Arc<Box<AsyncBody>>, OutputCheck),
+    /// From [`Module::asynchronous`]: one output, of the declared type by
+    /// construction, which its future writes in place.
+    TypedAsync(Arc<TypedAsyncBodies>),
+    /// From [`Module::raw_async`]: its outputs are checked when stored.
+    Async(Arc<Box<AsyncBody>>),
 }
 
-/// Whether an async module's outputs need a type check when stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OutputCheck {
-    /// Raw values: each output is checked against the signature.
-    Needed,
-    /// A typed adapter's one output, of the signature's type by
-    /// construction (as for [`Body::Typed`]).
-    ByConstruction,
+/// A typed async module's start in the executor's form: its future, which
+/// writes its one value into the output slot when ready
+/// ([`crate::typed::ModuleFuture`]).
+pub(crate) type TypedAsyncBody =
+    dyn Fn(&ModuleInputs<'_>) -> Result<Pin<Box<dyn ModuleFuture>>, Box<ModuleError>> + Send + Sync;
+
+/// A typed async module's function in both forms, sharing the function.
+pub(crate) struct TypedAsyncBodies {
+    /// The executor's form.
+    pub(crate) start: Box<TypedAsyncBody>,
+    /// The reference executor's form (a future of the value).
+    pub(crate) with_values: Box<AsyncBody>,
 }
 
 // The error paths of a typed call, out of line and cold: inline, their
@@ -479,12 +485,17 @@ impl Module {
         F: AsyncFn<Args, N>,
     {
         let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
+        let f = Arc::new(f);
+        let with_values = {
+            let f = f.clone();
+            move |inputs: &ModuleInputs<'_>| f.call(inputs)
+        };
         Module {
             signature,
-            body: Body::Async(
-                Arc::new(Box::new(move |inputs: &ModuleInputs<'_>| f.call(inputs))),
-                OutputCheck::ByConstruction,
-            ),
+            body: Body::TypedAsync(Arc::new(TypedAsyncBodies {
+                start: Box::new(move |inputs: &ModuleInputs<'_>| f.start(inputs).map_err(boxed)),
+                with_values: Box::new(with_values),
+            })),
         }
     }
 
@@ -514,7 +525,7 @@ impl Module {
     {
         Module {
             signature,
-            body: Body::Async(Arc::new(Box::new(f)), OutputCheck::Needed),
+            body: Body::Async(Arc::new(Box::new(f))),
         }
     }
 
@@ -536,7 +547,7 @@ impl Module {
 
     /// Whether the module returns a future.
     pub fn is_async(&self) -> bool {
-        matches!(self.body, Body::Async(..))
+        matches!(self.body, Body::Async(..) | Body::TypedAsync(..))
     }
 }
 

@@ -26,7 +26,8 @@ use asterism_compiler::{
 };
 
 use crate::module::{
-    AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, OutputCheck, SyncBody, TypedBodies,
+    AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, SyncBody, TypedAsyncBodies,
+    TypedBodies,
 };
 
 /// What running a node means.
@@ -35,7 +36,9 @@ pub(crate) enum NodeBody {
     Typed(Arc<TypedBodies>),
     /// A raw sync module, writing through `ModuleOutputs`.
     Raw(Arc<Box<SyncBody>>),
-    /// An async module.
+    /// A typed async module: one output, which its future writes in place.
+    TypedAsync(Arc<TypedAsyncBodies>),
+    /// A raw async module: its outputs are checked when stored.
     Async(Arc<Box<AsyncBody>>),
     /// An inline transform.
     Transform(TransformIx),
@@ -56,9 +59,11 @@ impl NodeBody {
                 (body.with_values)(inputs).and_then(|v| outputs.set_typed(0, v))
             }
             NodeBody::Raw(body) => body(inputs, outputs),
-            NodeBody::Async(_) | NodeBody::Transform(_) => Err(ModuleError::new(
-                "a node that is not a sync module was called as one (an executor bug)",
-            )),
+            NodeBody::TypedAsync(_) | NodeBody::Async(_) | NodeBody::Transform(_) => {
+                Err(ModuleError::new(
+                    "a node that is not a sync module was called as one (an executor bug)",
+                ))
+            }
         }
     }
 }
@@ -74,10 +79,6 @@ pub(crate) struct NodeOp {
     pub(crate) sig: Arc<ModuleSignature>,
     /// Read the clock around a sync body.
     pub(crate) timed: bool,
-    /// An async body's one output must be type-checked before it is
-    /// stored (a raw async module's; a typed one's is of the declared type
-    /// by construction).
-    pub(crate) check_output: bool,
     /// The timeout to check after a sync body, or to arm for an async one,
     /// in nanoseconds (`NO_TIMEOUT`: none). Eight bytes where an
     /// `Option<Duration>` takes sixteen: they keep the record in one cache
@@ -171,17 +172,14 @@ impl NodeTable {
                     let body = match &bodies[m.ix()] {
                         Body::Typed(b) => NodeBody::Typed(b.clone()),
                         Body::Sync(b) => NodeBody::Raw(b.clone()),
-                        Body::Async(b, _) => NodeBody::Async(b.clone()),
+                        Body::TypedAsync(b) => NodeBody::TypedAsync(b.clone()),
+                        Body::Async(b) => NodeBody::Async(b.clone()),
                     };
                     NodeOp {
                         body,
                         module: m,
                         sig: Arc::new(plan.module_signature(m).clone()),
                         timed: record_latency || timeout.is_some(),
-                        check_output: !matches!(
-                            bodies[m.ix()],
-                            Body::Async(_, OutputCheck::ByConstruction)
-                        ),
                         timeout_nanos: timeout_nanos(timeout),
                         out: plan
                             .node_outputs(n)
@@ -197,7 +195,6 @@ impl NodeTable {
                     module: ModuleIx(0),
                     sig: no_signature.clone(),
                     timed: false,
-                    check_output: true,
                     timeout_nanos: NO_TIMEOUT,
                     out: plan.transform_slot(t),
                     inputs: inputs_span,
@@ -206,7 +203,9 @@ impl NodeTable {
             };
             ops.push(op);
         }
-        let in_order = !bodies.iter().any(|b| matches!(b, Body::Async(..)));
+        let in_order = !bodies
+            .iter()
+            .any(|b| matches!(b, Body::Async(..) | Body::TypedAsync(..)));
         let clocked = record_latency || ops.iter().any(|op| op.timed);
         NodeTable {
             ops: ops.into_boxed_slice(),

@@ -188,31 +188,36 @@ where
                             Err(p) => Err(NodeFailure::panic(p)),
                         }
                     }
-                    NodeBody::Async(body) => match catch_unwind(AssertUnwindSafe(|| body(&inputs)))
-                    {
-                        Err(p) => Err(NodeFailure::panic(p)),
-                        Ok(fut) => match await_module(fut, timeout, options).await {
-                            Awaited::Done(Ok(output)) => {
-                                let mut outputs = ModuleOutputs::collect(&mut outs, sig);
-                                match output {
-                                    ModuleOutput::One(v) => {
-                                        outputs.set(0, v).map_err(NodeFailure::error)
+                    NodeBody::Async(_) | NodeBody::TypedAsync(_) => {
+                        match catch_unwind(AssertUnwindSafe(|| match &op.body {
+                            NodeBody::TypedAsync(typed) => (typed.with_values)(&inputs),
+                            NodeBody::Async(body) => body(&inputs),
+                            _ => unreachable!("matched above"),
+                        })) {
+                            Err(p) => Err(NodeFailure::panic(p)),
+                            Ok(fut) => match await_module(fut, timeout, options).await {
+                                Awaited::Done(Ok(output)) => {
+                                    let mut outputs = ModuleOutputs::collect(&mut outs, sig);
+                                    match output {
+                                        ModuleOutput::One(v) => {
+                                            outputs.set(0, v).map_err(NodeFailure::error)
+                                        }
+                                        ModuleOutput::Many(vs) => vs
+                                            .into_iter()
+                                            .enumerate()
+                                            .try_for_each(|(i, v)| outputs.set(i, v))
+                                            .map_err(NodeFailure::error),
                                     }
-                                    ModuleOutput::Many(vs) => vs
-                                        .into_iter()
-                                        .enumerate()
-                                        .try_for_each(|(i, v)| outputs.set(i, v))
-                                        .map_err(NodeFailure::error),
                                 }
-                            }
-                            Awaited::Done(Err(f)) => Err(f),
-                            Awaited::Aborted(a) => {
-                                abort = Some(a);
-                                st = st.with_status(uuid, RefStatus::Cancelled);
-                                continue;
-                            }
-                        },
-                    },
+                                Awaited::Done(Err(f)) => Err(f),
+                                Awaited::Aborted(a) => {
+                                    abort = Some(a);
+                                    st = st.with_status(uuid, RefStatus::Cancelled);
+                                    continue;
+                                }
+                            },
+                        }
+                    }
                 };
                 let latency = clock.elapsed();
                 let outcome = outcome.and_then(|()| {

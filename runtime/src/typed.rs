@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 use asterism_compiler::{CType, CValue};
 
 use crate::module::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput};
+use crate::sync::Slot;
 
 /// A Rust type a parameter can be read as.
 pub trait FromValue: Sized {
@@ -170,6 +171,68 @@ pub trait AsyncFn<Args, const N: usize>: Send + Sync + 'static {
     fn output_type() -> CType;
     /// Reads the parameters and starts the function's future.
     fn call(&self, inputs: &ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>>;
+
+    /// Reads the parameters and starts the function's future in the form
+    /// the executor polls ([`ModuleFuture`]). Hidden: the implementations
+    /// for functions build it directly; this default wraps
+    /// [`AsyncFn::call`]'s future, one more allocation.
+    #[doc(hidden)]
+    fn start(&self, inputs: &ModuleInputs<'_>) -> Result<Pin<Box<dyn ModuleFuture>>, ModuleError> {
+        Ok(Box::pin(Boxed(self.call(inputs))))
+    }
+}
+
+/// The slot a typed async module's future writes its value into (the
+/// execution's output slot). Opaque: public only because
+/// [`ModuleFuture`] names it.
+#[doc(hidden)]
+pub struct OutputSlot<'a>(pub(crate) &'a mut Slot<CValue>);
+
+impl OutputSlot<'_> {
+    #[inline(always)]
+    fn put(self, value: CValue) {
+        let written = self.0.set_mut(value);
+        debug_assert!(written.is_ok(), "a module's output slot is empty");
+    }
+}
+
+/// A typed async module's future as the executor polls it: when ready, it
+/// writes its one value into the slot it is given. The value is built
+/// where it is kept; returned through memory instead, as a `Future`'s
+/// output is, it would be copied out in 16-byte loads that wait on store
+/// forwarding (as a typed sync body's would). Hidden: the executor's
+/// interface, public only because [`AsyncFn::start`] names it.
+#[doc(hidden)]
+pub trait ModuleFuture: Send {
+    /// Polls the future; when it is ready, writes its value into `out`
+    /// (or returns its error).
+    fn poll_into(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: OutputSlot<'_>,
+    ) -> Poll<Result<(), Box<ModuleError>>>;
+}
+
+/// [`AsyncFn::start`]'s default: a future of the general form.
+struct Boxed(BoxFuture<Result<ModuleOutput, ModuleError>>);
+
+impl ModuleFuture for Boxed {
+    fn poll_into(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: OutputSlot<'_>,
+    ) -> Poll<Result<(), Box<ModuleError>>> {
+        self.get_mut().0.as_mut().poll(cx).map(|r| match r {
+            Ok(ModuleOutput::One(v)) => {
+                out.put(v);
+                Ok(())
+            }
+            Ok(ModuleOutput::Many(_)) => Err(Box::new(ModuleError::new(
+                "a typed async module gave several outputs; it has one",
+            ))),
+            Err(e) => Err(Box::new(e)),
+        })
+    }
 }
 
 #[inline(always)]
@@ -200,6 +263,33 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: Fut,
     }
+}
+
+impl<Fut> ModuleFuture for TypedOutput<Fut>
+where
+    Fut: Future + Send,
+    Fut::Output: IntoOutcome,
+{
+    #[inline]
+    fn poll_into(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: OutputSlot<'_>,
+    ) -> Poll<Result<(), Box<ModuleError>>> {
+        self.project().fut.poll(cx).map(|r| match r.into_outcome() {
+            Ok(v) => {
+                out.put(checked_value(v));
+                Ok(())
+            }
+            Err(e) => Err(boxed_error(e)),
+        })
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn boxed_error(e: ModuleError) -> Box<ModuleError> {
+    Box::new(e)
 }
 
 impl<Fut> Future for TypedOutput<Fut>
@@ -263,6 +353,12 @@ macro_rules! typed_fns {
                     Err(e) => Box::pin(std::future::ready(Err(e))),
                     Ok(($($arg,)*)) => Box::pin(TypedOutput { fut: (self)($($arg),*) }),
                 }
+            }
+            #[inline(always)]
+            #[allow(unused_variables, non_snake_case, clippy::redundant_closure_call)]
+            fn start(&self, inputs: &ModuleInputs<'_>) -> Result<Pin<Box<dyn ModuleFuture>>, ModuleError> {
+                let ($($arg,)*) = (|| Ok::<_, ModuleError>(($(arg::<$arg>(inputs, $i)?,)*)))()?;
+                Ok(Box::pin(TypedOutput { fut: (self)($($arg),*) }))
             }
         }
     };
