@@ -928,12 +928,7 @@ fn run_async<const DATAFLOW: bool>(
     counts.modules_run += 1;
     let sig = &op.sig;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
-    // Chained like a sync module's: a future ready at once ends its
-    // latency with the read that starts the next module's.
-    let started = ctx
-        .record_latency
-        .then(|| clock.unwrap_or_else(|| tsc.now()));
-    *clock = None;
+    let started = async_start_clock(ctx, clock, tsc);
     running.enter(n, None);
     let mut future = body(&inputs);
     running.leave();
@@ -946,29 +941,12 @@ fn run_async<const DATAFLOW: bool>(
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => {
-            let now = Instant::now();
-            scratch.in_flight.push(InFlight {
-                node: n,
-                started: now,
-                // A timeout past the clock's range never fires.
-                deadline: op.timeout().and_then(|t| now.checked_add(t)),
-                future: Exclusive(ModuleFutureOf::Raw(future)),
-            });
-            return;
-        }
+        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Raw(future)),
         Ok(Poll::Ready(Ok(output))) => Ok(output),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
         Err(panic) => Err(NodeFailure::panic(panic)),
     };
-    let ticks = stop_clock(started, clock, tsc);
-    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
-    // A future that panics in drop fails its node (the loop's guard
-    // charges the panic to the running node), as in `poll_in_flight`; it
-    // does not take the driver down.
-    running.enter(n, None);
-    drop(future);
-    running.leave();
+    settle_ready(ctx, shared, n, op, running, started, clock, tsc, future);
     match outcome {
         // The common case, one output of the declared type, straight into
         // its slot.
@@ -1013,11 +991,7 @@ fn run_typed_async<const DATAFLOW: bool>(
     let table = ctx.table;
     counts.modules_run += 1;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
-    // Chained like a sync module's (see `run_async`).
-    let started = ctx
-        .record_latency
-        .then(|| clock.unwrap_or_else(|| tsc.now()));
-    *clock = None;
+    let started = async_start_clock(ctx, clock, tsc);
     running.enter(n, None);
     let start = (body.start)(&inputs);
     running.leave();
@@ -1041,25 +1015,12 @@ fn run_typed_async<const DATAFLOW: bool>(
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => {
-            let now = Instant::now();
-            scratch.in_flight.push(InFlight {
-                node: n,
-                started: now,
-                deadline: op.timeout().and_then(|t| now.checked_add(t)),
-                future: Exclusive(ModuleFutureOf::Typed(future)),
-            });
-            return;
-        }
+        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Typed(future)),
         Ok(Poll::Ready(Ok(()))) => Ok(()),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(*e)),
         Err(panic) => Err(NodeFailure::panic(panic)),
     };
-    let ticks = stop_clock(started, clock, tsc);
-    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
-    running.enter(n, None);
-    drop(future);
-    running.leave();
+    settle_ready(ctx, shared, n, op, running, started, clock, tsc, future);
     if out == sink {
         drop(shared.slots[sink].take());
     }
@@ -1068,6 +1029,60 @@ fn run_typed_async<const DATAFLOW: bool>(
         Ok(()) => complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op),
         Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
     }
+}
+
+/// An async module's latency start: chained like a sync module's, so a
+/// future ready at once ends its latency with the read that starts the
+/// next module's. The chain is broken here (a pending future's latency is
+/// measured from the in-flight list instead).
+#[inline(always)]
+fn async_start_clock(
+    ctx: &ExecCtx<'_>,
+    clock: &mut Option<u64>,
+    tsc: &LatencyClock,
+) -> Option<u64> {
+    let started = ctx
+        .record_latency
+        .then(|| clock.unwrap_or_else(|| tsc.now()));
+    *clock = None;
+    started
+}
+
+/// Parks a started async module whose first poll was pending: its timeout
+/// starts now.
+fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: ModuleFutureOf) {
+    let now = Instant::now();
+    scratch.in_flight.push(InFlight {
+        node: n,
+        started: now,
+        // A timeout past the clock's range never fires.
+        deadline: op.timeout().and_then(|t| now.checked_add(t)),
+        future: Exclusive(future),
+    });
+}
+
+/// After a first poll that was ready: records the latency and drops the
+/// future under the running marker. A future that panics in drop fails
+/// its node (the loop's guard charges the panic to the running node), as
+/// in `poll_in_flight`; it does not take the driver down.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn settle_ready<F>(
+    ctx: &ExecCtx<'_>,
+    shared: &mut Shared,
+    n: NodeIx,
+    op: &NodeOp,
+    running: &mut Running,
+    started: Option<u64>,
+    clock: &mut Option<u64>,
+    tsc: &LatencyClock,
+    future: F,
+) {
+    let ticks = stop_clock(started, clock, tsc);
+    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
+    running.enter(n, None);
+    drop(future);
+    running.leave();
 }
 
 /// The clock reading a body starts at: the previous sync module's end if

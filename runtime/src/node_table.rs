@@ -206,7 +206,8 @@ impl NodeTable {
         let in_order = !bodies
             .iter()
             .any(|b| matches!(b, Body::Async(..) | Body::TypedAsync(..)));
-        let clocked = record_latency || ops.iter().any(|op| op.timed);
+        // A module is timed when latencies are recorded or it has a timeout.
+        let clocked = ops.iter().any(|op| op.timed);
         NodeTable {
             ops: ops.into_boxed_slice(),
             order: plan.topo_order().into(),

@@ -371,3 +371,89 @@ typed_fns!(3; A 0, B 1, C 2);
 typed_fns!(4; A 0, B 1, C 2, D 3);
 typed_fns!(5; A 0, B 1, C 2, D 3, E 4);
 typed_fns!(6; A 0, B 1, C 2, D 3, E 4, G 5);
+
+#[cfg(all(test, not(asterism_loom)))]
+mod tests {
+    use super::*;
+    use asterism_compiler::ModuleSignature;
+
+    /// An `AsyncFn` written by hand, not a function: it gets `start`'s
+    /// default, which wraps `call`'s future.
+    struct Doubler;
+
+    impl AsyncFn<(i64,), 1> for Doubler {
+        fn param_types() -> [CType; 1] {
+            [CType::Int]
+        }
+        fn output_type() -> CType {
+            CType::Int
+        }
+        fn call(&self, inputs: &ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>> {
+            let v = inputs.int(0);
+            Box::pin(async move { Ok(ModuleOutput::One(CValue::Int(v? * 2))) })
+        }
+    }
+
+    fn signature() -> ModuleSignature {
+        ModuleSignature {
+            name: "double".into(),
+            params: Vec::new(),
+            outputs: Vec::new(),
+            default_timeout: None,
+        }
+    }
+
+    fn poll_once(
+        future: &mut Pin<Box<dyn ModuleFuture>>,
+        out: &mut Slot<CValue>,
+    ) -> Poll<Result<(), Box<ModuleError>>> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        future.as_mut().poll_into(&mut cx, OutputSlot(out))
+    }
+
+    #[test]
+    fn the_default_start_writes_calls_value_into_the_slot() {
+        let sig = signature();
+        let x = CValue::Int(21);
+        let values = [&x];
+        let inputs = ModuleInputs::from_values(&values, &sig);
+        let mut future = Doubler.start(&inputs).expect("starts");
+        let mut out = Slot::new();
+        assert!(matches!(
+            poll_once(&mut future, &mut out),
+            Poll::Ready(Ok(()))
+        ));
+        assert_eq!(out.get(), Some(&CValue::Int(42)));
+    }
+
+    #[test]
+    fn the_default_start_passes_calls_error_on() {
+        let sig = signature();
+        let wrong = CValue::String("x".into());
+        let values = [&wrong];
+        let inputs = ModuleInputs::from_values(&values, &sig);
+        let mut future = Doubler.start(&inputs).expect("starts");
+        let mut out = Slot::new();
+        match poll_once(&mut future, &mut out) {
+            Poll::Ready(Err(e)) => assert!(e.message().contains("Int"), "{}", e.message()),
+            _ => panic!("a mistyped input fails the module"),
+        }
+        assert_eq!(out.get(), None, "nothing written");
+    }
+
+    #[test]
+    fn a_functions_start_writes_its_value_in_place() {
+        let f = |v: i64| async move { v + 1 };
+        let sig = signature();
+        let x = CValue::Int(1);
+        let values = [&x];
+        let inputs = ModuleInputs::from_values(&values, &sig);
+        let mut future = AsyncFn::start(&f, &inputs).expect("starts");
+        let mut out = Slot::new();
+        assert!(matches!(
+            poll_once(&mut future, &mut out),
+            Poll::Ready(Ok(()))
+        ));
+        assert_eq!(out.get(), Some(&CValue::Int(2)));
+    }
+}
