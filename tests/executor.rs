@@ -208,6 +208,60 @@ async fn a_cancellation_token_stops_the_execution() {
     );
 }
 
+/// A typed async module's futures live in a cell its pooled state reuses:
+/// one that times out is dropped with the run, one that finishes is
+/// dropped when ready, and the cell serves the next run either way.
+#[tokio::test(start_paused = true)]
+async fn a_typed_future_is_dropped_when_it_times_out_or_finishes_and_its_cell_is_reused() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let mut reg = Registry::new();
+    let d = drops.clone();
+    reg.register(Module::asynchronous("nap", ["v"], "out", move |v: i64| {
+        let guard = DropCount(d.clone());
+        async move {
+            let _guard = guard;
+            // Negative inputs sleep past the 10 ms timeout.
+            let ms = if v < 0 { 3_600_000 } else { 1 };
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            v * 2
+        }
+    }));
+    let mut b = DagBuilder::seeded("cell", 9);
+    let x = b.input("x", CType::Int);
+    let m = b.module("nap");
+    b.timeout_ms(m, 10);
+    b.bind(x, m, "v");
+    let o = b.produce(m, "out", "o", CType::Int);
+    b.output("o", o);
+    let config = RuntimeConfig::default().with_pool_size(1);
+    let program = Program::load(&b.build(), &reg, &config).unwrap();
+    let x = program.input("x").unwrap();
+    for round in 1..=3 {
+        let r = program.run([(x, CValue::Int(-1))]).await.unwrap();
+        assert_eq!(
+            r.phase(asterism::NodeIx(0)),
+            Phase::TimedOut,
+            "round {round}"
+        );
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            2 * round - 1,
+            "round {round}: the timed-out future was dropped with its run"
+        );
+        drop(r);
+        let r = program.run([(x, CValue::Int(round as i64))]).await.unwrap();
+        assert_eq!(r.output_named("o"), Some(&CValue::Int(2 * round as i64)));
+        assert_eq!(
+            drops.load(Ordering::SeqCst),
+            2 * round,
+            "round {round}: the finished future was dropped when ready"
+        );
+    }
+    let stats = program.metrics().pool;
+    assert_eq!(stats.misses, 0, "the one pooled state served every run");
+    assert_eq!(stats.drops, 0);
+}
+
 #[tokio::test(start_paused = true)]
 async fn dropping_the_execution_future_cancels_it_and_the_pool_stays_clean() {
     let drops = Arc::new(AtomicUsize::new(0));

@@ -16,11 +16,17 @@
 //!
 //! Typed modules (sync and async) write their one output in place: a sync
 //! body is lent the slots and writes its output slot, a typed future is
-//! polled with its output slot (`ModuleFuture::poll_into`). A value
+//! polled with its output slot (`FutureCell::poll_into`). A value
 //! returned instead, through memory, and copied into the slot would be
 //! read back in 16-byte loads that wait on store forwarding (it was built
 //! as a tag byte and a payload); on this path that wait cost more than the
-//! instructions around it.
+//! instructions around it. A typed async node's futures are built in a
+//! cell the state keeps for the node (`Scratch::cells`, made on the node's
+//! first start and reused by every later run of the state), so a pooled
+//! run allocates nothing for them. A cell holds a future only while its node
+//! is being started or is in flight; it empties itself when the future is
+//! ready, and the executor clears it when the future will not finish (a
+//! timeout, a poll that panicked, a cancelled run: `cancel_in_flight`).
 //!
 //! Every run starts **in order**: nodes run in a topological order fixed at
 //! bind time (see `node_table.rs`), with no dependency counting at
@@ -69,10 +75,10 @@ use crate::module::{
 };
 use crate::node_table::{NodeBody, NodeOp, NodeTable};
 use crate::result::{Abort, FailureKind, NodeFailure};
-use crate::state::{ExecutionState, Scratch, Shared};
+use crate::state::{ExecutionState, FutureCells, Scratch, Shared};
 use crate::status::{Phase, Transition};
 use crate::sync::{load_mut, store_mut, AtomicU32, AtomicU64, Ordering};
-use crate::typed::{ModuleFuture, OutputSlot};
+use crate::typed::{FutureCell, OutputSlot};
 use crate::watch::Watch;
 
 /// The clock of sync-module latencies, read as raw ticks in the loop and
@@ -136,8 +142,9 @@ pub(crate) struct InFlight {
 
 /// An in-flight module's future, of either kind.
 enum ModuleFutureOf {
-    /// A typed module's: writes its one value into the output slot.
-    Typed(Pin<Box<dyn ModuleFuture>>),
+    /// A typed module's, kept in the node's cell (`Scratch::cells`): writes
+    /// its one value into the output slot.
+    Cell,
     /// A raw module's: returns its outputs, checked when stored.
     Raw(BoxFuture<Result<ModuleOutput, ModuleError>>),
 }
@@ -149,7 +156,13 @@ enum ModuleFutureOf {
 pub(crate) struct Exclusive<T>(T);
 
 impl<T> Exclusive<T> {
-    fn get_mut(&mut self) -> &mut T {
+    /// Wraps `value`.
+    pub(crate) fn new(value: T) -> Self {
+        Exclusive(value)
+    }
+
+    /// The value, through `&mut` only.
+    pub(crate) fn get_mut(&mut self) -> &mut T {
         &mut self.0
     }
 }
@@ -969,9 +982,10 @@ fn run_async<const DATAFLOW: bool>(
     }
 }
 
-/// A typed async module's start: as [`run_async`], but the future writes
-/// its value into the output slot itself (`ModuleFuture::poll_into`), and
-/// the value is of the declared type by construction.
+/// A typed async module's start: as [`run_async`], but the future is
+/// built in the node's cell and writes its value into the output slot
+/// itself (`FutureCell::poll_into`); the value is of the declared type by
+/// construction.
 #[inline]
 #[allow(clippy::too_many_arguments)]
 fn run_typed_async<const DATAFLOW: bool>(
@@ -992,35 +1006,39 @@ fn run_typed_async<const DATAFLOW: bool>(
     counts.modules_run += 1;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
     let started = async_start_clock(ctx, clock, tsc);
+    let mut cell = future_cell(&mut scratch.cells, ctx.plan, n, body);
     running.enter(n, None);
-    let start = (body.start)(&inputs);
+    let start = cell.as_mut().start(&inputs);
     running.leave();
-    let mut future = match start {
-        Ok(future) => future,
-        Err(e) => {
-            let failure = NodeFailure::error(*e);
-            return fail(ctx.plan, shared, scratch, generation, n, failure, counts);
-        }
-    };
+    if let Err(e) = start {
+        // Nothing started: the cell is empty.
+        let failure = NodeFailure::error(*e);
+        return fail(ctx.plan, shared, scratch, generation, n, failure, counts);
+    }
     // `UNBOUND_SLOT` (nobody reads the output): the sink, emptied below.
     let sink = shared.slots.len() - 1;
     let out = op.out.ix().min(sink);
-    // Polled at once, under its own guard, as in `run_async`.
+    // Polled at once, under its own guard, as in `run_async`. A future
+    // that is ready is dropped inside the poll (the cell empties itself).
     let first = match cx {
         Some(cx) => catch_unwind(AssertUnwindSafe(|| {
-            future
-                .as_mut()
+            cell.as_mut()
                 .poll_into(cx, OutputSlot(&mut shared.slots[out]))
         })),
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Typed(future)),
+        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Cell),
         Ok(Poll::Ready(Ok(()))) => Ok(()),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(*e)),
-        Err(panic) => Err(NodeFailure::panic(panic)),
+        Err(panic) => {
+            // The future is still in the cell; a second panic, from its
+            // drop, changes nothing (the node fails with the first).
+            clear_cell(cell);
+            Err(NodeFailure::panic(panic))
+        }
     };
-    settle_ready(ctx, shared, n, op, running, started, clock, tsc, future);
+    settle_ready(ctx, shared, n, op, running, started, clock, tsc, ());
     if out == sink {
         drop(shared.slots[sink].take());
     }
@@ -1028,6 +1046,53 @@ fn run_typed_async<const DATAFLOW: bool>(
         // Rule S2 made this node the slot's one writer; the future wrote it.
         Ok(()) => complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op),
         Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
+    }
+}
+
+/// Node `n`'s future cell, made on its first start in this state (the
+/// cells' list is sized then too: a state of a plan without typed async
+/// modules never allocates it).
+#[inline(always)]
+fn future_cell<'a>(
+    cells: &'a mut FutureCells,
+    plan: &Plan,
+    n: NodeIx,
+    body: &TypedAsyncBodies,
+) -> Pin<&'a mut dyn FutureCell> {
+    if cells.len() <= n.ix() {
+        size_cells(cells, plan);
+    }
+    cells[n.ix()]
+        .get_or_insert_with(|| Exclusive::new((body.new_cell)()))
+        .get_mut()
+        .as_mut()
+}
+
+#[cold]
+#[inline(never)]
+fn size_cells(cells: &mut FutureCells, plan: &Plan) {
+    cells.resize_with(plan.node_count(), || None);
+}
+
+/// Drops the future in a cell that will not finish. A panic from its drop
+/// is caught and dropped: the node has failed or is cancelled already.
+fn clear_cell(cell: Pin<&mut dyn FutureCell>) {
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| cell.clear())) {
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(panic)));
+    }
+}
+
+/// Drops every in-flight future, cell or box (a panic while dropping one
+/// is caught: the node is cancelled either way), leaving the in-flight
+/// list and every cell empty.
+pub(crate) fn cancel_in_flight(scratch: &mut Scratch) {
+    for flight in scratch.in_flight.drain(..) {
+        if matches!(flight.future.0, ModuleFutureOf::Cell) {
+            if let Some(Some(cell)) = scratch.cells.get_mut(flight.node.ix()) {
+                clear_cell(cell.get_mut().as_mut());
+            }
+        }
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(flight)));
     }
 }
 
@@ -1282,13 +1347,17 @@ fn poll_in_flight(
     let mut i = 0;
     while i < scratch.in_flight.len() {
         let flight = &mut scratch.in_flight[i];
+        let cells = &mut scratch.cells;
         // What a finished future gives: a raw module's outputs, or nothing
         // more (a typed module's future wrote its slot).
         let polled = catch_unwind(AssertUnwindSafe(|| match flight.future.get_mut() {
             ModuleFutureOf::Raw(future) => future.as_mut().poll(cx).map(|r| r.map(Some)),
-            ModuleFutureOf::Typed(future) => {
+            ModuleFutureOf::Cell => {
                 let out = ctx.table.op(flight.node).out.ix().min(sink);
-                future
+                let Some(Some(cell)) = cells.get_mut(flight.node.ix()) else {
+                    return Poll::Ready(Err(no_cell()));
+                };
+                cell.get_mut()
                     .as_mut()
                     .poll_into(cx, OutputSlot(&mut shared.slots[out]))
                     .map(|r| r.map(|()| None).map_err(|e| *e))
@@ -1316,6 +1385,13 @@ fn poll_in_flight(
         let shared = &*shared;
         let done = scratch.in_flight.swap_remove(i);
         let node = done.node;
+        if outcome.is_err() && matches!(done.future.0, ModuleFutureOf::Cell) {
+            // A future that timed out or panicked is still in its cell (a
+            // ready one emptied it).
+            if let Some(Some(cell)) = scratch.cells.get_mut(node.ix()) {
+                clear_cell(cell.get_mut().as_mut());
+            }
+        }
         let m = asterism_compiler::ModuleIx(node.0);
         if ctx.record_latency {
             let latency = latency_nanos(done.started.elapsed());
@@ -1341,6 +1417,11 @@ fn poll_in_flight(
         finish(ctx.plan, shared, scratch, generation, node, outcome, counts);
     }
     progressed
+}
+
+#[cold]
+fn no_cell() -> ModuleError {
+    ModuleError::new("an in-flight typed async module has no future cell (an executor bug)")
 }
 
 fn write_outputs(

@@ -16,7 +16,7 @@ use std::time::Duration;
 use asterism_compiler::{CType, CValue, ModuleSignature, Port, SlotIx, UNBOUND_SLOT};
 
 use crate::sync::Slot;
-use crate::typed::{AsyncFn, ModuleFuture, SyncFn};
+use crate::typed::{AsyncFn, FutureCell, SyncFn};
 
 /// A boxed, sendable future, as async modules return.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -351,16 +351,14 @@ pub(crate) enum Body {
     Async(Arc<Box<AsyncBody>>),
 }
 
-/// A typed async module's start in the executor's form: its future, which
-/// writes its one value into the output slot when ready
-/// ([`crate::typed::ModuleFuture`]).
-pub(crate) type TypedAsyncBody =
-    dyn Fn(&ModuleInputs<'_>) -> Result<Pin<Box<dyn ModuleFuture>>, Box<ModuleError>> + Send + Sync;
+/// A typed async module's start in the executor's form: a new cell its
+/// futures run in ([`crate::typed::FutureCell`]), one per node per state.
+pub(crate) type NewFutureCell = dyn Fn() -> Pin<Box<dyn FutureCell>> + Send + Sync;
 
 /// A typed async module's function in both forms, sharing the function.
 pub(crate) struct TypedAsyncBodies {
     /// The executor's form.
-    pub(crate) start: Box<TypedAsyncBody>,
+    pub(crate) new_cell: Box<NewFutureCell>,
     /// The reference executor's form (a future of the value).
     pub(crate) with_values: Box<AsyncBody>,
 }
@@ -483,6 +481,7 @@ impl Module {
     ) -> Module
     where
         F: AsyncFn<Args, N>,
+        Args: 'static,
     {
         let signature = typed_signature(name, params, F::param_types(), output, F::output_type());
         let f = Arc::new(f);
@@ -493,7 +492,7 @@ impl Module {
         Module {
             signature,
             body: Body::TypedAsync(Arc::new(TypedAsyncBodies {
-                start: Box::new(move |inputs: &ModuleInputs<'_>| f.start(inputs).map_err(boxed)),
+                new_cell: Box::new(move || F::cell(f.clone())),
                 with_values: Box::new(with_values),
             })),
         }

@@ -85,15 +85,16 @@
 //!
 //! `docs/correctness.md` lists which test or loom model checks each rule.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 
 use asterism_compiler::{CValue, NodeIx, Plan};
 use atomic_refcell::AtomicRefCell;
 
-use crate::executor::InFlight;
+use crate::executor::{cancel_in_flight, Exclusive, InFlight};
 use crate::result::NodeFailure;
 use crate::status::{Phase, StatusCell, GENERATION_MASK};
 use crate::sync::{store_mut, AtomicU32, AtomicU64, Ordering, Slot};
+use crate::typed::FutureCell;
 
 /// The part of the state a run shares (`&`) between whoever touches it.
 #[derive(Debug)]
@@ -113,6 +114,9 @@ pub(crate) struct Shared {
     pub(crate) failures: Box<[AtomicRefCell<Option<NodeFailure>>]>,
 }
 
+/// Per node, the cell a typed async node's futures run in, once made.
+pub(crate) type FutureCells = Vec<Option<Exclusive<Pin<Box<dyn FutureCell>>>>>;
+
 /// Driver-only scratch, preallocated so a run never grows it.
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -122,6 +126,11 @@ pub(crate) struct Scratch {
     pub(crate) stack: Vec<NodeIx>,
     /// Started async modules whose futures are not finished.
     pub(crate) in_flight: Vec<InFlight>,
+    /// Indexed by NodeIx once a typed async node has started (empty
+    /// before): the cell its futures are built in, made on its first start
+    /// and reused by every later run. Holds a future only while the node is
+    /// starting or in flight (`executor.rs`).
+    pub(crate) cells: FutureCells,
     /// Whether any failure detail was written (reset skips clearing them
     /// otherwise).
     pub(crate) dirty_failures: bool,
@@ -134,6 +143,7 @@ impl Scratch {
             ready: Vec::with_capacity(plan.node_count()),
             stack: Vec::with_capacity(plan.node_count()),
             in_flight: Vec::with_capacity(plan.module_count()),
+            cells: Vec::new(),
             dirty_failures: false,
         }
     }
@@ -227,9 +237,7 @@ impl ExecutionState {
     /// the node is cancelled either way) and cancels every node that is not
     /// done (rule S7).
     pub(crate) fn cancel_all(&mut self) {
-        for flight in self.scratch.in_flight.drain(..) {
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(flight)));
-        }
+        cancel_in_flight(&mut self.scratch);
         for cell in self.shared.status.iter() {
             // Refused means the node is already done; Stale cannot happen
             // because this is the state's own generation.
@@ -244,6 +252,14 @@ impl ExecutionState {
             self.cancel_all();
         }
         debug_assert!(self.scratch.in_flight.is_empty());
+        debug_assert!(
+            self.scratch
+                .cells
+                .iter_mut()
+                .flatten()
+                .all(|c| c.get_mut().is_empty()),
+            "a future cell holds a future with nothing in flight"
+        );
         self.generation = (self.generation + 1) & GENERATION_MASK;
         let generation = self.generation;
         for cell in self.shared.status.iter_mut() {

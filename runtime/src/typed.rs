@@ -8,7 +8,9 @@
 
 use std::fmt::Display;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use asterism_compiler::{CType, CValue};
@@ -172,19 +174,29 @@ pub trait AsyncFn<Args, const N: usize>: Send + Sync + 'static {
     /// Reads the parameters and starts the function's future.
     fn call(&self, inputs: &ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>>;
 
-    /// Reads the parameters and starts the function's future in the form
-    /// the executor polls ([`ModuleFuture`]). Hidden: the implementations
-    /// for functions build it directly; this default wraps
-    /// [`AsyncFn::call`]'s future, one more allocation.
+    /// A cell that runs this function's futures in the form the executor
+    /// polls ([`FutureCell`]), one at a time, reusing its allocation: an
+    /// execution state keeps one per typed async node, so a pooled run
+    /// starts its futures with no allocation. Hidden: the implementations
+    /// for functions build the future in the cell; this default keeps
+    /// [`AsyncFn::call`]'s boxed future there (one allocation per call).
     #[doc(hidden)]
-    fn start(&self, inputs: &ModuleInputs<'_>) -> Result<Pin<Box<dyn ModuleFuture>>, ModuleError> {
-        Ok(Box::pin(Boxed(self.call(inputs))))
+    fn cell(f: Arc<Self>) -> Pin<Box<dyn FutureCell>>
+    where
+        Self: Sized,
+        Args: 'static,
+    {
+        Box::pin(CallCell {
+            f,
+            fut: None,
+            _args: PhantomData,
+        })
     }
 }
 
 /// The slot a typed async module's future writes its value into (the
-/// execution's output slot). Opaque: public only because
-/// [`ModuleFuture`] names it.
+/// execution's output slot). Opaque: public only because [`FutureCell`]
+/// names it.
 #[doc(hidden)]
 pub struct OutputSlot<'a>(pub(crate) &'a mut Slot<CValue>);
 
@@ -201,9 +213,8 @@ impl OutputSlot<'_> {
 /// where it is kept; returned through memory instead, as a `Future`'s
 /// output is, it would be copied out in 16-byte loads that wait on store
 /// forwarding (as a typed sync body's would). Hidden: the executor's
-/// interface, public only because [`AsyncFn::start`] names it.
-#[doc(hidden)]
-pub trait ModuleFuture: Send {
+/// interface.
+trait ModuleFuture: Send {
     /// Polls the future; when it is ready, writes its value into `out`
     /// (or returns its error).
     fn poll_into(
@@ -213,7 +224,7 @@ pub trait ModuleFuture: Send {
     ) -> Poll<Result<(), Box<ModuleError>>>;
 }
 
-/// [`AsyncFn::start`]'s default: a future of the general form.
+/// [`AsyncFn::call`]'s future, polled as a [`ModuleFuture`].
 struct Boxed(BoxFuture<Result<ModuleOutput, ModuleError>>);
 
 impl ModuleFuture for Boxed {
@@ -232,6 +243,101 @@ impl ModuleFuture for Boxed {
             ))),
             Err(e) => Err(Box::new(e)),
         })
+    }
+}
+
+/// Where a typed async node's futures run, one at a time, in one
+/// allocation reused from run to run: the execution state keeps a cell per
+/// such node (made by [`AsyncFn::cell`] on the node's first start), so a
+/// pooled run of async modules allocates nothing for their futures.
+///
+/// The contract the executor keeps: `start` only on an empty cell; a cell
+/// empties itself when its future is ready (after writing the value or
+/// returning the error), and `clear` drops a future that will not finish
+/// (a timeout, a cancelled run, a poll that panicked). Hidden: the
+/// executor's interface, public only because [`AsyncFn::cell`] names it.
+#[doc(hidden)]
+pub trait FutureCell: Send {
+    /// Reads the parameters and starts the function's future in the cell.
+    fn start(self: Pin<&mut Self>, inputs: &ModuleInputs<'_>) -> Result<(), Box<ModuleError>>;
+    /// Polls the future; when it is ready, writes its value into `out` (or
+    /// returns its error) and drops it, emptying the cell.
+    fn poll_into(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: OutputSlot<'_>,
+    ) -> Poll<Result<(), Box<ModuleError>>>;
+    /// Drops the future, if there is one.
+    fn clear(self: Pin<&mut Self>);
+    /// Whether the cell holds no future.
+    fn is_empty(&self) -> bool;
+}
+
+/// Polls the future in `fut` into `out`; empties `fut` once it is ready.
+#[inline(always)]
+fn poll_and_empty<M: ModuleFuture>(
+    mut fut: Pin<&mut Option<M>>,
+    cx: &mut Context<'_>,
+    out: OutputSlot<'_>,
+) -> Poll<Result<(), Box<ModuleError>>> {
+    let Some(running) = fut.as_mut().as_pin_mut() else {
+        return Poll::Ready(Err(no_future()));
+    };
+    let polled = running.poll_into(cx, out);
+    if polled.is_ready() {
+        fut.set(None);
+    }
+    polled
+}
+
+#[cold]
+#[inline(never)]
+fn no_future() -> Box<ModuleError> {
+    Box::new(ModuleError::new(
+        "an async module's future was polled before it started (an executor bug)",
+    ))
+}
+
+/// [`AsyncFn::cell`]'s default: keeps [`AsyncFn::call`]'s boxed future.
+struct CallCell<F, Args, const N: usize> {
+    f: Arc<F>,
+    fut: Option<Boxed>,
+    _args: PhantomData<fn(Args)>,
+}
+
+impl<F: AsyncFn<Args, N>, Args, const N: usize> FutureCell for CallCell<F, Args, N> {
+    fn start(self: Pin<&mut Self>, inputs: &ModuleInputs<'_>) -> Result<(), Box<ModuleError>> {
+        let this = self.get_mut();
+        this.fut = Some(Boxed(this.f.call(inputs)));
+        Ok(())
+    }
+
+    fn poll_into(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: OutputSlot<'_>,
+    ) -> Poll<Result<(), Box<ModuleError>>> {
+        poll_and_empty(Pin::new(&mut self.get_mut().fut), cx, out)
+    }
+
+    fn clear(self: Pin<&mut Self>) {
+        self.get_mut().fut = None;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.fut.is_none()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A function's cell: its future is built in place, in the cell's one
+    /// allocation (the macro below implements [`FutureCell`] for each
+    /// arity).
+    struct FnCell<F, Args, Fut> {
+        f: Arc<F>,
+        #[pin]
+        fut: Option<TypedOutput<Fut>>,
+        _args: PhantomData<fn(Args)>,
     }
 }
 
@@ -354,11 +460,43 @@ macro_rules! typed_fns {
                     Ok(($($arg,)*)) => Box::pin(TypedOutput { fut: (self)($($arg),*) }),
                 }
             }
-            #[inline(always)]
+            fn cell(f: Arc<Self>) -> Pin<Box<dyn FutureCell>>
+            where
+                ($($arg,)*): 'static,
+            {
+                Box::pin(FnCell::<F, ($($arg,)*), Fut> { f, fut: None, _args: PhantomData })
+            }
+        }
+
+        impl<F, Fut, R, $($arg),*> FutureCell for FnCell<F, ($($arg,)*), Fut>
+        where
+            F: Fn($($arg),*) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = R> + Send + 'static,
+            R: IntoOutcome,
+            $($arg: FromValue,)*
+        {
+            #[inline]
             #[allow(unused_variables, non_snake_case, clippy::redundant_closure_call)]
-            fn start(&self, inputs: &ModuleInputs<'_>) -> Result<Pin<Box<dyn ModuleFuture>>, ModuleError> {
-                let ($($arg,)*) = (|| Ok::<_, ModuleError>(($(arg::<$arg>(inputs, $i)?,)*)))()?;
-                Ok(Box::pin(TypedOutput { fut: (self)($($arg),*) }))
+            fn start(self: Pin<&mut Self>, inputs: &ModuleInputs<'_>) -> Result<(), Box<ModuleError>> {
+                let mut this = self.project();
+                let ($($arg,)*) = (|| Ok::<_, ModuleError>(($(arg::<$arg>(inputs, $i)?,)*)))()
+                    .map_err(boxed_error)?;
+                this.fut.set(Some(TypedOutput { fut: (&**this.f)($($arg),*) }));
+                Ok(())
+            }
+            #[inline]
+            fn poll_into(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                out: OutputSlot<'_>,
+            ) -> Poll<Result<(), Box<ModuleError>>> {
+                poll_and_empty(self.project().fut, cx, out)
+            }
+            fn clear(self: Pin<&mut Self>) {
+                self.project().fut.set(None);
+            }
+            fn is_empty(&self) -> bool {
+                self.fut.is_none()
             }
         }
     };
@@ -377,8 +515,8 @@ mod tests {
     use super::*;
     use asterism_compiler::ModuleSignature;
 
-    /// An `AsyncFn` written by hand, not a function: it gets `start`'s
-    /// default, which wraps `call`'s future.
+    /// An `AsyncFn` written by hand, not a function: it gets `cell`'s
+    /// default, which keeps `call`'s future.
     struct Doubler;
 
     impl AsyncFn<(i64,), 1> for Doubler {
@@ -403,57 +541,105 @@ mod tests {
         }
     }
 
-    fn poll_once(
-        future: &mut Pin<Box<dyn ModuleFuture>>,
+    /// Starts `cell` on `input` and polls it once into `out`.
+    fn run_once(
+        cell: &mut Pin<Box<dyn FutureCell>>,
+        input: CValue,
         out: &mut Slot<CValue>,
     ) -> Poll<Result<(), Box<ModuleError>>> {
+        let sig = signature();
+        let values = [&input];
+        let inputs = ModuleInputs::from_values(&values, &sig);
+        if let Err(e) = cell.as_mut().start(&inputs) {
+            return Poll::Ready(Err(e));
+        }
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        future.as_mut().poll_into(&mut cx, OutputSlot(out))
+        cell.as_mut().poll_into(&mut cx, OutputSlot(out))
     }
 
     #[test]
-    fn the_default_start_writes_calls_value_into_the_slot() {
-        let sig = signature();
-        let x = CValue::Int(21);
-        let values = [&x];
-        let inputs = ModuleInputs::from_values(&values, &sig);
-        let mut future = Doubler.start(&inputs).expect("starts");
+    fn the_default_cell_writes_calls_value_into_the_slot_and_empties() {
+        let mut cell = AsyncFn::cell(Arc::new(Doubler));
         let mut out = Slot::new();
         assert!(matches!(
-            poll_once(&mut future, &mut out),
+            run_once(&mut cell, CValue::Int(21), &mut out),
             Poll::Ready(Ok(()))
         ));
         assert_eq!(out.get(), Some(&CValue::Int(42)));
+        assert!(cell.is_empty(), "a ready future is dropped at once");
     }
 
     #[test]
-    fn the_default_start_passes_calls_error_on() {
-        let sig = signature();
-        let wrong = CValue::String("x".into());
-        let values = [&wrong];
-        let inputs = ModuleInputs::from_values(&values, &sig);
-        let mut future = Doubler.start(&inputs).expect("starts");
+    fn the_default_cell_passes_calls_error_on() {
+        let mut cell = AsyncFn::cell(Arc::new(Doubler));
         let mut out = Slot::new();
-        match poll_once(&mut future, &mut out) {
+        match run_once(&mut cell, CValue::String("x".into()), &mut out) {
             Poll::Ready(Err(e)) => assert!(e.message().contains("Int"), "{}", e.message()),
             _ => panic!("a mistyped input fails the module"),
         }
         assert_eq!(out.get(), None, "nothing written");
+        assert!(cell.is_empty());
     }
 
     #[test]
-    fn a_functions_start_writes_its_value_in_place() {
+    fn a_functions_cell_is_reused_run_after_run() {
         let f = |v: i64| async move { v + 1 };
-        let sig = signature();
-        let x = CValue::Int(1);
-        let values = [&x];
-        let inputs = ModuleInputs::from_values(&values, &sig);
-        let mut future = AsyncFn::start(&f, &inputs).expect("starts");
+        let mut cell = AsyncFn::cell(Arc::new(f));
+        for i in 0..3 {
+            let mut out = Slot::new();
+            assert!(matches!(
+                run_once(&mut cell, CValue::Int(i), &mut out),
+                Poll::Ready(Ok(()))
+            ));
+            assert_eq!(out.get(), Some(&CValue::Int(i + 1)));
+            assert!(cell.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_functions_cell_refuses_a_mistyped_input_before_starting() {
+        let f = |v: i64| async move { v + 1 };
+        let mut cell = AsyncFn::cell(Arc::new(f));
         let mut out = Slot::new();
-        assert!(matches!(
-            poll_once(&mut future, &mut out),
-            Poll::Ready(Ok(()))
-        ));
-        assert_eq!(out.get(), Some(&CValue::Int(2)));
+        match run_once(&mut cell, CValue::Boolean(true), &mut out) {
+            Poll::Ready(Err(e)) => assert!(e.message().contains("expected Int"), "{}", e.message()),
+            _ => panic!("a mistyped input fails the module"),
+        }
+        assert!(cell.is_empty(), "no future was started");
+    }
+
+    /// Counts its drops: a pending future's drop is observable.
+    struct Guard(Arc<std::sync::atomic::AtomicUsize>);
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn clear_drops_a_pending_future_and_a_cleared_cell_starts_again() {
+        let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = drops.clone();
+        let f = move |v: i64| {
+            let guard = Guard(counter.clone());
+            async move {
+                std::future::pending::<()>().await;
+                drop(guard);
+                v
+            }
+        };
+        let mut cell = AsyncFn::cell(Arc::new(f));
+        let mut out = Slot::new();
+        assert!(run_once(&mut cell, CValue::Int(1), &mut out).is_pending());
+        assert!(!cell.is_empty());
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 0);
+        cell.as_mut().clear();
+        assert!(cell.is_empty());
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(out.get(), None);
+        assert!(run_once(&mut cell, CValue::Int(2), &mut out).is_pending());
+        cell.as_mut().clear();
+        assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }
