@@ -929,3 +929,75 @@ async fn async_outputs_nobody_reads_are_dropped_ready_or_pending() {
         assert_eq!(completed, 5);
     }
 }
+
+/// Finishes on its second poll; panics when dropped after that.
+struct FinishesThenPanicsWhenDropped(bool);
+
+impl std::future::Future for FinishesThenPanicsWhenDropped {
+    type Output = String;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<String> {
+        if self.0 {
+            return std::task::Poll::Ready("done".to_string());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+impl Drop for FinishesThenPanicsWhenDropped {
+    fn drop(&mut self) {
+        if self.0 && !std::thread::panicking() {
+            panic!("dropped after finishing");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_finished_future_that_panics_in_drop_leaves_the_sink_empty() {
+    // A typed async module whose output nobody reads finishes from the
+    // in-flight list (its value goes to the sink) and then panics while
+    // dropped: its node fails, and the sink is still emptied, so two later
+    // modules with unread outputs, finishing a poll after it, write it and
+    // complete.
+    let mut reg = Registry::new();
+    reg.register(Module::asynchronous("bomb", ["v"], "out", |_v: i64| {
+        FinishesThenPanicsWhenDropped(false)
+    }));
+    reg.register(Module::asynchronous(
+        "later",
+        ["v"],
+        "out",
+        |v: i64| async move {
+            tokio::task::yield_now().await;
+            tokio::task::yield_now().await;
+            format!("later {v}")
+        },
+    ));
+    let mut b = DagBuilder::seeded("sink-after-drop-panic", 8);
+    let x = b.input("x", CType::Int);
+    let bomb = b.module("bomb");
+    b.bind(x, bomb, "v");
+    for _ in 0..2 {
+        let m = b.module("later");
+        b.bind(x, m, "v");
+    }
+    let config = RuntimeConfig::default().with_pool_size(1);
+    let program = Program::load(&b.build(), &reg, &config).unwrap();
+    let xi = program.input("x").unwrap();
+    for v in 0..3 {
+        let r = program.run([(xi, CValue::Int(v))]).await.unwrap();
+        for n in 0..3 {
+            let phase = r.phase(asterism::NodeIx(n));
+            if r.plan().node_name(asterism::NodeIx(n)) == "bomb" {
+                assert_eq!(phase, Phase::Failed, "run {v}");
+            } else {
+                assert_eq!(phase, Phase::Completed, "run {v}: {:?}", r.problems());
+            }
+        }
+    }
+    assert_eq!(program.metrics().pool.misses, 0);
+}

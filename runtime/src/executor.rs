@@ -1006,8 +1006,10 @@ fn run_typed_async<const DATAFLOW: bool>(
     counts.modules_run += 1;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
     let started = async_start_clock(ctx, clock, tsc);
-    let mut cell = future_cell(&mut scratch.cells, ctx.plan, n, body);
+    // Under the marker: making the cell (on the node's first start) and
+    // starting the future both run the module's code.
     running.enter(n, None);
+    let mut cell = future_cell(&mut scratch.cells, ctx.plan, n, body);
     let start = cell.as_mut().start(&inputs);
     running.leave();
     if let Err(e) = start {
@@ -1032,7 +1034,8 @@ fn run_typed_async<const DATAFLOW: bool>(
         Ok(Poll::Ready(Ok(()))) => Ok(()),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(*e)),
         Err(panic) => {
-            // The future is still in the cell; a second panic, from its
+            // A poll that panicked leaves the future in the cell (one whose
+            // drop panicked has left it already); a second panic, from its
             // drop, changes nothing (the node fails with the first).
             clear_cell(cell);
             Err(NodeFailure::panic(panic))
@@ -1127,9 +1130,11 @@ fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: ModuleFutureOf) {
 }
 
 /// After a first poll that was ready: records the latency and drops the
-/// future under the running marker. A future that panics in drop fails
-/// its node (the loop's guard charges the panic to the running node), as
-/// in `poll_in_flight`; it does not take the driver down.
+/// future under the running marker (a raw module's; a typed module's cell
+/// emptied itself inside the poll, and it passes `()`). A future that
+/// panics in drop fails its node (the loop's guard charges the panic to
+/// the running node), as in `poll_in_flight`; it does not take the driver
+/// down.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn settle_ready<F>(
@@ -1378,14 +1383,16 @@ fn poll_in_flight(
             Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
             Err(panic) => Err(NodeFailure::panic(panic)),
         };
-        if matches!(outcome, Ok(None)) && ctx.table.op(flight.node).out.ix() >= sink {
-            // A typed future whose output nobody reads wrote the sink.
+        let in_cell = matches!(flight.future.0, ModuleFutureOf::Cell);
+        if in_cell && ctx.table.op(flight.node).out.ix() >= sink {
+            // A typed future whose output nobody reads may have written the
+            // sink, even if its node failed after (its drop panicked).
             drop(shared.slots[sink].take());
         }
         let shared = &*shared;
         let done = scratch.in_flight.swap_remove(i);
         let node = done.node;
-        if outcome.is_err() && matches!(done.future.0, ModuleFutureOf::Cell) {
+        if outcome.is_err() && in_cell {
             // A future that timed out or panicked is still in its cell (a
             // ready one emptied it).
             if let Some(Some(cell)) = scratch.cells.get_mut(node.ix()) {

@@ -18,7 +18,7 @@
 //! ones.) The lock is held for one `Vec::push` or `pop`; uncontended it costs
 //! the same two atomic operations as a lock-free queue.
 //!
-//! The top of each stack lives outside the lock, in a [`HotSlot`]: a thread
+//! The top of each stack lives outside the lock, in a `HotSlot` (`hot_slot.rs`): a thread
 //! that runs executions one after another takes its state back, and
 //! returns it, with one atomic swap each and no lock (`hot_slot.rs`). Only
 //! a state the hot slot displaces goes under the lock.

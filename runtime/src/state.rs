@@ -13,7 +13,9 @@
 //! | `failures` | `NodeIx` | why a failed or timed-out node failed |
 //!
 //! plus driver-only scratch (the ready stack, the skip stack and the
-//! in-flight async modules), allocated once with the capacity a run can need.
+//! in-flight async modules), allocated once with the capacity a run can need,
+//! and the cells typed async nodes build their futures in, made on a node's
+//! first start and kept for every later run of the state.
 //!
 //! # Protocol
 //!
@@ -49,7 +51,9 @@
 //!   input slots (those its in-flight or later producers will write) before
 //!   the dataflow loop takes over; from then on S2-S5 apply as written.
 //! - **S1 (fixed shape).** Every array is sized from the plan when the state
-//!   is built and never resized; indices from the plan are always in range.
+//!   is built and never resized (the future cells' list is sized once, at
+//!   the first start of a typed async node); indices from the plan are
+//!   always in range.
 //! - **S2 (one runner).** A node starts only when its pending count is zero
 //!   (or it has no inputs), and only through `StatusCell::start`; the single
 //!   winner of that transition is the node's runner.
@@ -117,7 +121,8 @@ pub(crate) struct Shared {
 /// Per node, the cell a typed async node's futures run in, once made.
 pub(crate) type FutureCells = Vec<Option<Exclusive<Pin<Box<dyn FutureCell>>>>>;
 
-/// Driver-only scratch, preallocated so a run never grows it.
+/// Driver-only scratch, preallocated so a run never grows it (the future
+/// cells are made on a node's first start, then kept).
 #[derive(Default)]
 pub(crate) struct Scratch {
     /// Nodes whose inputs are all written and that have not started.
@@ -210,7 +215,10 @@ impl ExecutionState {
 
     /// Whether the state equals a new one in every observable way: no slot
     /// written, every node `Waiting` with its initial pending count, no
-    /// latency, no failure, empty scratch.
+    /// latency, no failure, empty scratch. (The future cells are not
+    /// looked at: they are reachable only through `&mut`, and a cell holds
+    /// a future only while its node is in flight; `reset` asserts them
+    /// empty in debug builds.)
     pub fn is_clean(&self, plan: &Plan) -> bool {
         self.shared.slots.iter().all(|s| s.get().is_none())
             && self.shared.status.iter().all(|s| {

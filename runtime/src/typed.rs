@@ -212,8 +212,8 @@ impl OutputSlot<'_> {
 /// writes its one value into the slot it is given. The value is built
 /// where it is kept; returned through memory instead, as a `Future`'s
 /// output is, it would be copied out in 16-byte loads that wait on store
-/// forwarding (as a typed sync body's would). Hidden: the executor's
-/// interface.
+/// forwarding (as a typed sync body's would). What a [`FutureCell`] holds
+/// and polls.
 trait ModuleFuture: Send {
     /// Polls the future; when it is ready, writes its value into `out`
     /// (or returns its error).
@@ -361,10 +361,10 @@ fn mistyped<T: FromValue>(i: usize, v: &CValue) -> ModuleError {
 pin_project_lite::pin_project! {
     /// A typed async module's future: the function's own future, whose
     /// result becomes the module's one output when it is ready. Written
-    /// out rather than as an `async` block so that the boxed future is the
-    /// function's future and nothing more (an `async` wrapper adds its own
-    /// state and room for the output, and moving that into the box costs a
-    /// `memcpy` call per module).
+    /// out rather than as an `async` block so that what a cell holds (or
+    /// [`AsyncFn::call`] boxes) is the function's future and nothing more
+    /// (an `async` wrapper adds its own state and room for the output, and
+    /// moving that into place costs a `memcpy` call per module).
     struct TypedOutput<Fut> {
         #[pin]
         fut: Fut,
