@@ -1041,7 +1041,7 @@ fn run_typed_async<const DATAFLOW: bool>(
             Err(NodeFailure::panic(panic))
         }
     };
-    settle_ready(ctx, shared, n, op, running, started, clock, tsc, ());
+    record_ready(ctx, shared, op, started, clock, tsc);
     if out == sink {
         drop(shared.slots[sink].take());
     }
@@ -1077,6 +1077,13 @@ fn size_cells(cells: &mut FutureCells, plan: &Plan) {
     cells.resize_with(plan.node_count(), || None);
 }
 
+/// Drops the future in node `n`'s cell, if it has one (see `clear_cell`).
+fn clear_node_cell(cells: &mut FutureCells, n: NodeIx) {
+    if let Some(Some(cell)) = cells.get_mut(n.ix()) {
+        clear_cell(cell.get_mut().as_mut());
+    }
+}
+
 /// Drops the future in a cell that will not finish. A panic from its drop
 /// is caught and dropped: the node has failed or is cancelled already.
 fn clear_cell(cell: Pin<&mut dyn FutureCell>) {
@@ -1091,9 +1098,7 @@ fn clear_cell(cell: Pin<&mut dyn FutureCell>) {
 pub(crate) fn cancel_in_flight(scratch: &mut Scratch) {
     for flight in scratch.in_flight.drain(..) {
         if matches!(flight.future.0, ModuleFutureOf::Cell) {
-            if let Some(Some(cell)) = scratch.cells.get_mut(flight.node.ix()) {
-                clear_cell(cell.get_mut().as_mut());
-            }
+            clear_node_cell(&mut scratch.cells, flight.node);
         }
         let _ = catch_unwind(AssertUnwindSafe(move || drop(flight)));
     }
@@ -1129,12 +1134,12 @@ fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: ModuleFutureOf) {
     });
 }
 
-/// After a first poll that was ready: records the latency and drops the
-/// future under the running marker (a raw module's; a typed module's cell
-/// emptied itself inside the poll, and it passes `()`). A future that
-/// panics in drop fails its node (the loop's guard charges the panic to
-/// the running node), as in `poll_in_flight`; it does not take the driver
-/// down.
+/// After a raw module's first poll that was ready: records the latency
+/// and drops the future under the running marker. A future that panics in
+/// drop fails its node (the loop's guard charges the panic to the running
+/// node), as in `poll_in_flight`; it does not take the driver down. (A
+/// typed module's cell dropped its future inside the poll, under the
+/// poll's guard: it only records the latency, [`record_ready`].)
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn settle_ready<F>(
@@ -1148,11 +1153,24 @@ fn settle_ready<F>(
     tsc: &LatencyClock,
     future: F,
 ) {
-    let ticks = stop_clock(started, clock, tsc);
-    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
+    record_ready(ctx, shared, op, started, clock, tsc);
     running.enter(n, None);
     drop(future);
     running.leave();
+}
+
+/// Records the latency of an async module whose first poll was ready.
+#[inline(always)]
+fn record_ready(
+    ctx: &ExecCtx<'_>,
+    shared: &mut Shared,
+    op: &NodeOp,
+    started: Option<u64>,
+    clock: &mut Option<u64>,
+    tsc: &LatencyClock,
+) {
+    let ticks = stop_clock(started, clock, tsc);
+    record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
 }
 
 /// The clock reading a body starts at: the previous sync module's end if
@@ -1395,9 +1413,7 @@ fn poll_in_flight(
         if outcome.is_err() && in_cell {
             // A future that timed out or panicked is still in its cell (a
             // ready one emptied it).
-            if let Some(Some(cell)) = scratch.cells.get_mut(node.ix()) {
-                clear_cell(cell.get_mut().as_mut());
-            }
+            clear_node_cell(&mut scratch.cells, node);
         }
         let m = asterism_compiler::ModuleIx(node.0);
         if ctx.record_latency {
