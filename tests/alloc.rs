@@ -91,6 +91,7 @@ fn a_pooled_sync_execution_allocates_nothing() {
     for config in [
         RuntimeConfig::default(),
         RuntimeConfig::default().without_latency(),
+        RuntimeConfig::default().with_latency_sampled(std::num::NonZeroU32::new(4).unwrap()),
     ] {
         let (program, [x, y], out) = layered(&config);
         let expected = program

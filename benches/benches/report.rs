@@ -696,6 +696,14 @@ fn headline(
                     f.p50 as f64 / 50.0
                 ));
             }
+            if let Some(sampled) = get(contenders::SAMPLED_LABEL) {
+                r.line(format!(
+                    "| (context) layered 50, p50 and p99 vs floor with latencies sampled 1 in {} | | {:.1}x p50, {:.1}x p99 |",
+                    contenders::SAMPLE_EVERY,
+                    sampled.p50 as f64 / f.p50 as f64,
+                    sampled.p99 as f64 / f.p99 as f64
+                ));
+            }
         }
         if let Some(f) = get("reference (immutable maps)") {
             r.line(format!(
@@ -744,12 +752,24 @@ fn headline(
             "| (context) the same, latency recording off | | worst case {ratio:.1}x ({at}) |"
         ));
     }
+    if let Some((ratio, at)) = worst_against(contenders::SAMPLED_LABEL, 20, false) {
+        r.line(format!(
+            "| (context) the same, latencies sampled 1 in {} | | worst case {ratio:.1}x ({at}) |",
+            contenders::SAMPLE_EVERY
+        ));
+    }
     if let Some((ratio, at)) = worst_against("asterism (pooled)", 50, true) {
         r.line(format!("| fastest async peer p50 / asterism p50, every shape with N >= 50 | >= 20x | worst case {ratio:.1}x ({at}) |"));
     }
     if let Some((ratio, at)) = worst_against("asterism (no latency)", 50, true) {
         r.line(format!(
             "| (context) the same, latency recording off | | worst case {ratio:.1}x ({at}) |"
+        ));
+    }
+    if let Some((ratio, at)) = worst_against(contenders::SAMPLED_LABEL, 50, true) {
+        r.line(format!(
+            "| (context) the same, latencies sampled 1 in {} | | worst case {ratio:.1}x ({at}) |",
+            contenders::SAMPLE_EVERY
         ));
     }
     let per_module = |shape: &str| -> Vec<(usize, f64)> {

@@ -276,5 +276,17 @@ pub fn builtin() -> Vec<Box<dyn Contender>> {
             config: RuntimeConfig::default().reference(),
             ..Asterism::pooled()
         }),
+        Box::new(Asterism {
+            label: SAMPLED_LABEL,
+            config: RuntimeConfig::default().with_latency_sampled(SAMPLE_EVERY),
+            ..Asterism::pooled()
+        }),
     ]
 }
+
+/// The sampled contender's one-in-k.
+pub const SAMPLE_EVERY: std::num::NonZeroU32 = std::num::NonZeroU32::new(64).unwrap();
+
+/// The report name of the contender recording latencies in one execution
+/// of every [`SAMPLE_EVERY`].
+pub const SAMPLED_LABEL: &str = "asterism (latency sampled 1/64)";

@@ -12,6 +12,7 @@
 //!
 //! [runtime.modules]
 //! record-latency = true
+//! latency-sample-every = 1            # 64: one execution in 64 records them
 //! default-timeout-ms = 30000          # when neither spec nor module gives one
 //! timeouts-ms = { "stdlib.divide" = 5 }  # per module name, over the spec's
 //! ```
@@ -22,6 +23,7 @@
 //! was for: no allocation on the first executions.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -89,6 +91,15 @@ pub struct ModulesConfig {
     /// module, from quanta's calibrated TSC clock).
     #[serde(default = "yes")]
     pub record_latency: bool,
+    /// With latencies recorded, which executions record them: one in
+    /// every `latency-sample-every` (counted per thread), the others none.
+    /// 1, the default, is every execution. Each module's latency costs a
+    /// clock read (a few nanoseconds, which for trivial modules is more than
+    /// the module), so a service that only needs latency distributions can
+    /// sample them. An execution that does not record latencies still checks
+    /// every module's timeout, and its total latency is always measured.
+    #[serde(default = "every_execution")]
+    pub latency_sample_every: NonZeroU32,
     /// Timeout for modules that get none from the spec or their definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_timeout_ms: Option<u64>,
@@ -101,6 +112,10 @@ pub struct ModulesConfig {
 fn yes() -> bool {
     true
 }
+fn every_execution() -> NonZeroU32 {
+    NonZeroU32::MIN
+}
+
 fn initial_capacity() -> usize {
     32
 }
@@ -131,6 +146,7 @@ impl Default for ModulesConfig {
     fn default() -> Self {
         ModulesConfig {
             record_latency: true,
+            latency_sample_every: every_execution(),
             default_timeout_ms: None,
             timeouts_ms: BTreeMap::new(),
         }
@@ -199,6 +215,14 @@ impl RuntimeConfig {
         self
     }
 
+    /// Records module latencies in one execution of every `every` (per
+    /// thread) rather than in each: see
+    /// [`ModulesConfig::latency_sample_every`].
+    pub fn with_latency_sampled(mut self, every: NonZeroU32) -> Self {
+        self.modules.latency_sample_every = every;
+        self
+    }
+
     /// Turns pooling off.
     pub fn without_pooling(mut self) -> Self {
         self.state.pooling.enabled = false;
@@ -230,7 +254,19 @@ mod tests {
         assert!(c.runtime.state.pooling.enabled);
         assert_eq!(c.runtime.state.pooling.size, 50);
         assert!(c.runtime.modules.record_latency);
+        assert_eq!(c.runtime.modules.latency_sample_every.get(), 1);
         assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c);
+    }
+
+    #[test]
+    fn latency_sampling_parses_round_trips_and_refuses_zero() {
+        let c = Config::from_toml("[runtime.modules]\nlatency-sample-every = 64\n").unwrap();
+        assert_eq!(c.runtime.modules.latency_sample_every.get(), 64);
+        assert!(c.runtime.modules.record_latency);
+        assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c);
+        let err = Config::from_toml("[runtime.modules]\nlatency-sample-every = 0\n").unwrap_err();
+        assert!(err.to_string().contains("latency-sample-every"), "{err}");
+        assert!(err.to_string().contains("nonzero"), "{err}");
     }
 
     #[test]

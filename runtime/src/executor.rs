@@ -176,6 +176,8 @@ pub(crate) struct ExecCtx<'a> {
     pub(crate) plan: &'a Plan,
     /// Per node: body, rows, timeout (built at bind).
     pub(crate) table: &'a NodeTable,
+    /// This run records module latencies (the configuration, and this
+    /// execution drawn by the sampling).
     pub(crate) record_latency: bool,
 }
 
@@ -261,11 +263,11 @@ pub(crate) fn run_sync(
 }
 
 /// The in-order pass of a plan without async modules, with the latency
-/// chain that fits the configuration and the clock: the TSC chain when
-/// latencies are recorded and the TSC is read inline (its first body
-/// starts at `started`), none when no node is timed, else the general
-/// one. Returns how the pass ended
-/// and the clock's last reading.
+/// chain that fits the run and the clock: the TSC chain when the run
+/// records latencies and the TSC is read inline (its first body starts at
+/// `started`), none when the run records no latencies and no module has a
+/// timeout, else the general one. Returns how the pass ended and the
+/// clock's last reading.
 #[inline(always)]
 fn sync_pass<const WATCHED: bool>(
     ctx: &ExecCtx<'_>,
@@ -282,7 +284,7 @@ fn sync_pass<const WATCHED: bool>(
             ctx, state, generation, counts, None, watch, &mut chain,
         );
         (end, chain.now())
-    } else if !ctx.table.clocked() {
+    } else if !ctx.record_latency && !ctx.table.has_timeouts() {
         let mut chain = Unclocked::begin(clock, None);
         let end = run_in_order::<false, WATCHED, _>(
             ctx, state, generation, counts, None, watch, &mut chain,
@@ -751,7 +753,7 @@ fn run_node<const DATAFLOW: bool, C: LatencyChain>(
         });
     };
     counts.modules_run += 1;
-    let started = chain.start(op.timed);
+    let started = chain.start(ctx.record_latency || op.has_timeout);
     let row = table.inputs(op);
     // `UNBOUND_SLOT` (nobody reads the output) is past the plan's slots:
     // the value goes to the sink, the last slot, and is dropped below.
@@ -839,7 +841,7 @@ fn run_raw<const DATAFLOW: bool>(
 ) {
     let table = ctx.table;
     counts.modules_run += 1;
-    let started = start_clock(*clock, op.timed, tsc);
+    let started = start_clock(*clock, ctx.record_latency || op.has_timeout, tsc);
     let sig = &op.sig;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
     let mut outputs = ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
@@ -1174,7 +1176,8 @@ fn record_ready(
 }
 
 /// The clock reading a body starts at: the previous sync module's end if
-/// the chain is unbroken, a fresh read if the node is `timed`, else none.
+/// the chain is unbroken, a fresh read if the node is `timed` (the run
+/// records latencies or the node has a timeout), else none.
 #[inline(always)]
 fn start_clock(clock: Option<u64>, timed: bool, tsc: &LatencyClock) -> Option<u64> {
     match clock {

@@ -15,10 +15,12 @@
 //!   whether to record, or of the clock's source.
 //! - [`GeneralChain`]: everything else (latency off, another clock
 //!   source, the dataflow loop). The last reading is optional and a node
-//!   is read only if it is `timed` (it records latency or has a timeout).
+//!   is read only if it is `timed` (the run records latencies or the node
+//!   has a timeout).
 //!
-//! - [`Unclocked`]: no node is timed (latency off, no timeouts): no reads
-//!   at all, and no code for them in the pass.
+//! - [`Unclocked`]: no node is timed (the run records no latencies, no
+//!   module has a timeout): no reads at all, and no code for them in the
+//!   pass.
 //!
 //! All hand out readings as `Option<u64>` so that the node functions are
 //! written once; inlined, [`TscChain`]'s `Some` and [`Unclocked`]'s `None`

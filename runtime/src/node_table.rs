@@ -9,8 +9,8 @@
 //! bind time:
 //!
 //! - the body, already matched: typed sync, raw sync, async, or transform;
-//! - whether the clock is read around the body (latency recorded or a
-//!   timeout to check);
+//! - whether the module has a timeout (then the clock is read around its
+//!   body even in a run that records no latencies);
 //! - the input row, and for a typed module its one output slot;
 //! - the **fan-out**: the consumers of all the node's bound outputs, in
 //!   one row, so that completing a node is one loop of pending decrements;
@@ -77,8 +77,9 @@ pub(crate) struct NodeOp {
     /// transform, an empty one). Behind an `Arc` to keep the record small:
     /// the loop reads it only to hand it to `ModuleInputs`.
     pub(crate) sig: Arc<ModuleSignature>,
-    /// Read the clock around a sync body.
-    pub(crate) timed: bool,
+    /// A timeout to check: the clock is read around a sync body whether or
+    /// not the run records latencies.
+    pub(crate) has_timeout: bool,
     /// The timeout to check after a sync body, or to arm for an async one,
     /// in nanoseconds (`NO_TIMEOUT`: none). Eight bytes where an
     /// `Option<Duration>` takes sixteen: they keep the record in one cache
@@ -126,8 +127,8 @@ pub(crate) struct NodeTable {
     order: Box<[NodeIx]>,
     /// No async module: run in `order`, in one pass.
     in_order: bool,
-    /// Some node reads the clock around its body (`NodeOp::timed`).
-    clocked: bool,
+    /// Some module has a timeout (`NodeOp::has_timeout`).
+    has_timeouts: bool,
     inputs: Box<[SlotIx]>,
     fanout: Box<[NodeIx]>,
 }
@@ -140,12 +141,7 @@ fn span(range: Range<usize>) -> (u32, u32) {
 impl NodeTable {
     /// The table of `plan` with module `m`'s body `bodies[m]` and timeout
     /// `timeouts[m]`.
-    pub(crate) fn build(
-        plan: &Plan,
-        bodies: &[Body],
-        timeouts: &[Option<Duration>],
-        record_latency: bool,
-    ) -> NodeTable {
+    pub(crate) fn build(plan: &Plan, bodies: &[Body], timeouts: &[Option<Duration>]) -> NodeTable {
         let mut ops = Vec::with_capacity(plan.node_count());
         let no_signature = Arc::new(ModuleSignature {
             name: String::new(),
@@ -179,7 +175,7 @@ impl NodeTable {
                         body,
                         module: m,
                         sig: Arc::new(plan.module_signature(m).clone()),
-                        timed: record_latency || timeout.is_some(),
+                        has_timeout: timeout.is_some(),
                         timeout_nanos: timeout_nanos(timeout),
                         out: plan
                             .node_outputs(n)
@@ -194,7 +190,7 @@ impl NodeTable {
                     body: NodeBody::Transform(t),
                     module: ModuleIx(0),
                     sig: no_signature.clone(),
-                    timed: false,
+                    has_timeout: false,
                     timeout_nanos: NO_TIMEOUT,
                     out: plan.transform_slot(t),
                     inputs: inputs_span,
@@ -206,23 +202,22 @@ impl NodeTable {
         let in_order = !bodies
             .iter()
             .any(|b| matches!(b, Body::Async(..) | Body::TypedAsync(..)));
-        // A module is timed when latencies are recorded or it has a timeout.
-        let clocked = ops.iter().any(|op| op.timed);
+        let has_timeouts = ops.iter().any(|op| op.has_timeout);
         NodeTable {
             ops: ops.into_boxed_slice(),
             order: plan.topo_order().into(),
             in_order,
-            clocked,
+            has_timeouts,
             inputs: inputs.into_boxed_slice(),
             fanout: fanout.into_boxed_slice(),
         }
     }
 
-    /// Whether any node reads the clock around its body: latencies are
-    /// recorded, or some module has a timeout.
+    /// Whether some module has a timeout: then a run that records no
+    /// latencies still reads the clock around that module's body.
     #[inline]
-    pub(crate) fn clocked(&self) -> bool {
-        self.clocked
+    pub(crate) fn has_timeouts(&self) -> bool {
+        self.has_timeouts
     }
 
     /// Every node in a topological order.
@@ -322,7 +317,7 @@ mod tests {
                 _ => add.body.clone(),
             })
             .collect();
-        let table = NodeTable::build(&plan, &bodies, &[None; 3], true);
+        let table = NodeTable::build(&plan, &bodies, &[None; 3]);
         for n in (0..plan.node_count() as u32).map(NodeIx) {
             let op = table.op(n);
             assert_eq!(table.inputs(op), plan.node_inputs(n));
@@ -333,7 +328,7 @@ mod tests {
                 .flat_map(|&s| plan.slot_consumers(s).iter().copied())
                 .collect();
             assert_eq!(table.fanout(op), want.as_slice());
-            assert!(op.timed);
+            assert!(!op.has_timeout);
             assert!(matches!(op.body, NodeBody::Typed(_)));
         }
         let widest = (0..plan.node_count() as u32)

@@ -22,6 +22,7 @@ use crate::pool::{StateGuard, StatePool};
 use crate::registry::Registry;
 use crate::result::{Abort, ExecutionResult};
 use crate::state::ExecutionState;
+use crate::sync::Ordering;
 
 /// A problem loading a spec into a program.
 #[derive(Debug, thiserror::Error)]
@@ -41,14 +42,38 @@ pub(crate) struct ProgramInner {
     pub(crate) pool: StatePool,
     pub(crate) metrics: Metrics,
     pub(crate) config: RuntimeConfig,
+    /// Executions record module latencies one in every `latency_every`
+    /// (0: none do).
+    latency_every: u64,
 }
 
 impl ProgramInner {
-    pub(crate) fn ctx(&self) -> ExecCtx<'_> {
+    /// The executor's view of the program, for a run that records module
+    /// latencies or not ([`ProgramInner::count_start`] says which).
+    pub(crate) fn ctx(&self, record_latency: bool) -> ExecCtx<'_> {
         ExecCtx {
             plan: &self.plan,
             table: &self.table,
-            record_latency: self.config.modules.record_latency,
+            record_latency,
+        }
+    }
+
+    /// Counts an execution started (in this thread's shard) and says
+    /// whether it records module latencies: with sampling, the executions
+    /// this thread's shard counts as 0, k, 2k, ... do. The count is the
+    /// shard's own, so threads never contend for it, and a thread alone on
+    /// its shard records exactly one execution in k.
+    #[inline(always)]
+    pub(crate) fn count_start(&self) -> bool {
+        let n = self
+            .metrics
+            .local()
+            .executions_started
+            .fetch_add(1, Ordering::Relaxed);
+        match self.latency_every {
+            0 => false,
+            1 => true,
+            k => n % k == 0,
         }
     }
 }
@@ -114,7 +139,7 @@ impl Program {
         }
         // Calibrate the clock now, not in the first execution.
         let _ = executor::latency_clock();
-        let table = NodeTable::build(&plan, &bodies, &timeouts, config.modules.record_latency);
+        let table = NodeTable::build(&plan, &bodies, &timeouts);
         let pool = StatePool::new(config.pool_capacity());
         pool.prewarm(&plan, config.state.initial_capacity);
         Ok(Program {
@@ -124,6 +149,11 @@ impl Program {
                 pool,
                 metrics: Metrics::default(),
                 config: config.clone(),
+                latency_every: if config.modules.record_latency {
+                    u64::from(config.modules.latency_sample_every.get())
+                } else {
+                    0
+                },
             }),
         })
     }
@@ -213,7 +243,7 @@ impl Program {
         let mut earlier = earlier;
         let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut earlier)?;
         let mut counts = RunCounts::default();
-        let ctx = inner.ctx();
+        let ctx = inner.ctx(guard.record_latency);
         let (abort, end) =
             executor::drive(&ctx, guard.state_mut(), options, &mut counts, started).await;
         guard.finished = true;
@@ -228,12 +258,8 @@ impl Program {
     #[inline(always)]
     fn start(&self) -> StateGuard<'_> {
         let inner = &*self.inner;
-        Metrics::add(&inner.metrics.local().executions_started, 1);
-        StateGuard::pooled(
-            &inner.pool,
-            &inner.plan,
-            inner.config.modules.record_latency,
-        )
+        let record_latency = inner.count_start();
+        StateGuard::pooled(&inner.pool, &inner.plan, record_latency)
     }
 
     /// Writes the inputs into the guard's state (or returns every problem
@@ -291,7 +317,12 @@ impl Program {
         let mut guard = self.start();
         let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
         let mut counts = RunCounts::default();
-        let end = executor::run_sync(&inner.ctx(), guard.state_mut(), &mut counts, started);
+        let end = executor::run_sync(
+            &inner.ctx(guard.record_latency),
+            guard.state_mut(),
+            &mut counts,
+            started,
+        );
         guard.finished = true;
         Ok(finish_result(inner, guard, started, end, None, counts))
     }
@@ -325,7 +356,7 @@ impl Program {
         let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
         let mut counts = RunCounts::default();
         let (abort, end) = executor::run_sync_with(
-            &inner.ctx(),
+            &inner.ctx(guard.record_latency),
             guard.state_mut(),
             options,
             &mut counts,

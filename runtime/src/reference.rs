@@ -82,7 +82,9 @@ where
 {
     let plan: &Plan = &inner.plan;
     let started = crate::executor::latency_clock().now();
-    Metrics::add(&inner.metrics.local().executions_started, 1);
+    // The original measures every module; it reports the latencies of the
+    // executions the sampling draws, as the slot runtime does.
+    let record_latency = inner.count_start();
     let mut state = Box::new(ExecutionState::new(plan));
     let mut earlier = earlier;
     if let Err(errors) = fill_inputs(plan, &mut state, inputs, &mut earlier) {
@@ -256,8 +258,8 @@ where
         }
     }
 
-    copy_into_state(plan, &st, &mut state, inner.config.modules.record_latency);
-    let mut guard = StateGuard::unpooled(state, plan, inner.config.modules.record_latency);
+    copy_into_state(plan, &st, &mut state, record_latency);
+    let mut guard = StateGuard::unpooled(state, plan, record_latency);
     guard.finished = true;
     Ok(finish_result(
         inner,

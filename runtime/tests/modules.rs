@@ -1215,6 +1215,129 @@ fn a_sync_module_past_its_timeout_times_out_with_latency_recording_off_too() {
     assert!(r.total_latency() > std::time::Duration::ZERO);
 }
 
+/// One execution in three records latencies, counted across the ways of
+/// running a program (they share the thread's count): the first, fourth
+/// and seventh here.
+const EVERY_THIRD: std::num::NonZeroU32 = std::num::NonZeroU32::new(3).unwrap();
+
+/// Which of the executions `run` makes record their module's latency,
+/// checked against the status and the snapshot as well.
+fn sampled(
+    mut run: impl FnMut(usize) -> (CValue, Option<std::time::Duration>, usize),
+) -> Vec<bool> {
+    (0..7)
+        .map(|i| {
+            let (out, latency, in_snapshot) = run(i);
+            assert_eq!(out, int(i as i64 + 1), "execution {i} computed its value");
+            assert_eq!(in_snapshot, usize::from(latency.is_some()), "execution {i}");
+            latency.is_some()
+        })
+        .collect()
+}
+
+const ONE_IN_THREE: [bool; 7] = [true, false, false, true, false, false, true];
+
+fn observe(
+    r: &asterism_runtime::ExecutionResult<'_>,
+) -> (CValue, Option<std::time::Duration>, usize) {
+    let m0 = asterism_compiler::ModuleIx(0);
+    let latency = r.module_latency(m0);
+    let status = r.status(r.plan().module_node(m0));
+    assert_eq!(
+        status,
+        asterism_runtime::NodeStatus::Completed { latency },
+        "the status carries the same latency"
+    );
+    (
+        outcome(r).expect("completes"),
+        latency,
+        r.snapshot().latencies.len(),
+    )
+}
+
+#[test]
+fn sampled_latencies_are_recorded_in_one_execution_of_every_k() {
+    let inc = Module::sync("t.inc", ["x"], "out", |x: i64| x + 1);
+    let config = RuntimeConfig::default().with_latency_sampled(EVERY_THIRD);
+    // The slot runtime, pooled and not, `run_sync` and `run_sync_with`
+    // taking turns; and the reference executor.
+    for config in [
+        config.clone(),
+        config.clone().without_pooling(),
+        config.clone().reference(),
+    ] {
+        let program = program_for(&inc, &config);
+        let seen = sampled(|i| {
+            let ins = inputs(&program, &[("x", int(i as i64))]);
+            let r = if i % 2 == 0 {
+                program.run_sync(ins)
+            } else {
+                program.run_sync_with(ins, &asterism_runtime::RunOptions::default())
+            };
+            observe(&r.expect("valid inputs"))
+        });
+        assert_eq!(seen, ONE_IN_THREE, "{config:?}");
+        assert_eq!(program.metrics().executions_started, 7);
+    }
+    // Every execution when the sampling is 1 (the default), none with
+    // latency off whatever the sampling.
+    let every = program_for(&inc, &RuntimeConfig::default());
+    assert_eq!(
+        sampled(|i| observe(
+            &every
+                .run_sync(inputs(&every, &[("x", int(i as i64))]))
+                .unwrap()
+        )),
+        [true; 7]
+    );
+    let off = program_for(&inc, &config.without_latency());
+    assert_eq!(
+        sampled(|i| observe(&off.run_sync(inputs(&off, &[("x", int(i as i64))])).unwrap())),
+        [false; 7]
+    );
+}
+
+#[tokio::test]
+async fn sampled_latencies_of_async_modules_follow_the_same_count() {
+    let inc = Module::asynchronous("t.async-inc", ["x"], "out", |x: i64| async move { x + 1 });
+    let program = program_for(
+        &inc,
+        &RuntimeConfig::default().with_latency_sampled(EVERY_THIRD),
+    );
+    let mut seen = Vec::new();
+    for i in 0..7 {
+        let r = program
+            .run(inputs(&program, &[("x", int(i))]))
+            .await
+            .expect("valid inputs");
+        let (out, latency, in_snapshot) = observe(&r);
+        assert_eq!(out, int(i + 1));
+        assert_eq!(in_snapshot, usize::from(latency.is_some()));
+        seen.push(latency.is_some());
+    }
+    assert_eq!(seen, ONE_IN_THREE);
+}
+
+#[test]
+fn an_execution_that_records_no_latency_still_times_a_module_out() {
+    let slow = Module::sync("t.slow-sampled", ["x"], "out", |x: i64| {
+        std::thread::sleep(NAP);
+        x + 1
+    })
+    .with_timeout(std::time::Duration::from_micros(100));
+    let config = RuntimeConfig::default().with_latency_sampled(EVERY_THIRD);
+    let program = program_for(&slow, &config);
+    for i in 0..3 {
+        let r = program
+            .run_sync(inputs(&program, &[("x", int(1))]))
+            .expect("valid inputs");
+        let failure = outcome(&r).expect_err("past its timeout");
+        assert_eq!(failure.kind, FailureKind::Timeout, "execution {i}");
+        let latency = r.module_latency(asterism_compiler::ModuleIx(0));
+        assert_eq!(latency.is_some(), i == 0, "execution {i}: {latency:?}");
+    }
+}
+
 #[test]
 fn a_failed_modules_latency_is_recorded_too() {
     let fragile = Module::sync("t.nap-then-panic", ["x"], "out", |_: i64| -> i64 {
