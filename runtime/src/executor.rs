@@ -755,15 +755,13 @@ fn run_node<const DATAFLOW: bool, C: LatencyChain>(
     counts.modules_run += 1;
     let started = chain.start(ctx.record_latency || op.has_timeout);
     let row = table.inputs(op);
-    // `UNBOUND_SLOT` (nobody reads the output) is past the plan's slots:
-    // the value goes to the sink, the last slot, and is dropped below.
-    let sink = shared.slots.len() - 1;
-    let out = op.out.ix().min(sink);
+    // Its output slot, or the sink if nobody reads it (emptied below).
+    let out = op.write_to();
     running.enter(n, started);
     let result = (body.in_slots)(&mut shared.slots, row, out);
     running.leave();
-    if out == sink {
-        drop(shared.slots[sink].take());
+    if op.drops_output() {
+        drop(shared.slots[out].take());
     }
     let ticks = chain.stop(started);
     let record = C::RECORDS.unwrap_or(ctx.record_latency);
@@ -1019,9 +1017,8 @@ fn run_typed_async<const DATAFLOW: bool>(
         let failure = NodeFailure::error(*e);
         return fail(ctx.plan, shared, scratch, generation, n, failure, counts);
     }
-    // `UNBOUND_SLOT` (nobody reads the output): the sink, emptied below.
-    let sink = shared.slots.len() - 1;
-    let out = op.out.ix().min(sink);
+    // Its output slot, or the sink if nobody reads it (emptied below).
+    let out = op.write_to();
     // Polled at once, under its own guard, as in `run_async`. A future
     // that is ready is dropped inside the poll (the cell empties itself).
     let first = match cx {
@@ -1044,8 +1041,8 @@ fn run_typed_async<const DATAFLOW: bool>(
         }
     };
     record_ready(ctx, shared, op, started, clock, tsc);
-    if out == sink {
-        drop(shared.slots[sink].take());
+    if op.drops_output() {
+        drop(shared.slots[out].take());
     }
     match outcome {
         // Rule S2 made this node the slot's one writer; the future wrote it.
@@ -1239,8 +1236,12 @@ pub(crate) fn latency_duration(word: u64) -> Duration {
 /// conversion out of line when it has one.
 #[inline(always)]
 fn overran(op: &NodeOp, ticks: Option<u64>) -> bool {
-    op.timeout_nanos()
-        .is_some_and(|limit| overran_by(limit, ticks))
+    // Ticks first: a pass that reads no clock knows they are `None` and
+    // drops the test.
+    ticks.is_some()
+        && op
+            .timeout_nanos()
+            .is_some_and(|limit| overran_by(limit, ticks))
 }
 
 #[cold]
@@ -1368,7 +1369,6 @@ fn poll_in_flight(
     let ExecutionState {
         shared, scratch, ..
     } = state;
-    let sink = shared.slots.len() - 1;
     let mut progressed = false;
     let mut i = 0;
     while i < scratch.in_flight.len() {
@@ -1379,7 +1379,7 @@ fn poll_in_flight(
         let polled = catch_unwind(AssertUnwindSafe(|| match flight.future.get_mut() {
             ModuleFutureOf::Raw(future) => future.as_mut().poll(cx).map(|r| r.map(Some)),
             ModuleFutureOf::Cell => {
-                let out = ctx.table.op(flight.node).out.ix().min(sink);
+                let out = ctx.table.op(flight.node).write_to();
                 let Some(Some(cell)) = cells.get_mut(flight.node.ix()) else {
                     return Poll::Ready(Err(no_cell()));
                 };
@@ -1405,10 +1405,11 @@ fn poll_in_flight(
             Err(panic) => Err(NodeFailure::panic(panic)),
         };
         let in_cell = matches!(flight.future.0, ModuleFutureOf::Cell);
-        if in_cell && ctx.table.op(flight.node).out.ix() >= sink {
+        let op = ctx.table.op(flight.node);
+        if in_cell && op.drops_output() {
             // A typed future whose output nobody reads may have written the
             // sink, even if its node failed after (its drop panicked).
-            drop(shared.slots[sink].take());
+            drop(shared.slots[op.write_to()].take());
         }
         let shared = &*shared;
         let done = scratch.in_flight.swap_remove(i);

@@ -16,7 +16,7 @@ use std::time::Duration;
 use asterism_compiler::{CType, CValue, ModuleSignature, Port, SlotIx, UNBOUND_SLOT};
 
 use crate::sync::Slot;
-use crate::typed::{AsyncFn, FutureCell, SyncFn};
+use crate::typed::{AsyncFn, FutureCell, SlotInputs, SyncFn};
 
 /// A boxed, sendable future, as async modules return.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
@@ -382,6 +382,31 @@ fn no_output_slot(signature: &ModuleSignature) -> Box<ModuleError> {
     )))
 }
 
+/// A typed sync module's inputs did not read (or it has no output slot):
+/// the error [`SyncFn::call`] gives. It is an executor bug either way (the
+/// protocol fills every input, with its declared type, before a node
+/// starts), reported rather than trusted. The function is not called
+/// unless every input reads here, which the fast path already found false.
+#[cold]
+#[inline(never)]
+fn explain_failed_read<F: SyncFn<Args, N>, Args, const N: usize>(
+    f: &F,
+    signature: &ModuleSignature,
+    slots: &mut [Slot<CValue>],
+    row: &[SlotIx],
+    out: usize,
+) -> Result<(), Box<ModuleError>> {
+    if out >= slots.len() {
+        return Err(no_output_slot(signature));
+    }
+    let value = f
+        .call(&ModuleInputs::from_slots(slots, row, signature))
+        .map_err(boxed)?;
+    let written = slots[out].set_mut(value);
+    debug_assert!(written.is_ok(), "a typed module's output slot is empty");
+    Ok(())
+}
+
 #[cold]
 #[inline(never)]
 fn boxed(e: ModuleError) -> Box<ModuleError> {
@@ -451,17 +476,22 @@ impl Module {
                 // error messages.
                 in_slots: Box::new(
                     move |slots: &mut [Slot<CValue>], row: &[SlotIx], out: usize| {
-                        if out >= slots.len() {
-                            return Err(no_output_slot(&signature));
-                        }
+                        // Every input there and of its type, the common case,
+                        // read without building any error: a failed read goes
+                        // to the cold path, a tail call that reads again to
+                        // say what is wrong. Here, no value lives across a
+                        // call, so the body needs no saved registers.
+                        let Some(args) = F::args_in_slots(SlotInputs::new(slots, row))
+                            .filter(|_| out < slots.len())
+                        else {
+                            return explain_failed_read(&*f, &signature, slots, row, out);
+                        };
                         // The arguments are owned values (`FromValue` reads
                         // them out), so the slots are free again for the write.
                         // Nothing between the call and the write may return
                         // early: the value is then built in the slot itself,
                         // not on the stack and copied.
-                        let value = f
-                            .call(&ModuleInputs::from_slots(slots, row, &signature))
-                            .map_err(boxed)?;
+                        let value = f.call_with(args).map_err(boxed)?;
                         let written = slots[out].set_mut(value);
                         debug_assert!(written.is_ok(), "a typed module's output slot is empty");
                         Ok(())
@@ -557,4 +587,82 @@ pub fn signature<const N: usize>(
     output: (&str, CType),
 ) -> ModuleSignature {
     ModuleSignature::new(name, params, [output])
+}
+
+#[cfg(all(test, not(asterism_loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// `Module::sync("t.sub", ["a", "b"], ...)`'s slot form, and how often
+    /// its function ran.
+    fn subtract() -> (Arc<TypedBodies>, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counted = calls.clone();
+        let module = Module::sync("t.sub", ["a", "b"], "out", move |a: i64, b: i64| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            a - b
+        });
+        let Body::Typed(bodies) = module.body else {
+            panic!("a typed sync module")
+        };
+        (bodies, calls)
+    }
+
+    /// Slots 0 and 1 hold `a` and `b` (when given); slot 2 is the output.
+    fn slots(a: Option<CValue>, b: Option<CValue>) -> Vec<Slot<CValue>> {
+        let mut slots: Vec<Slot<CValue>> = (0..3).map(|_| Slot::new()).collect();
+        for (slot, v) in slots.iter_mut().zip([a, b]) {
+            if let Some(v) = v {
+                slot.set_mut(v).expect("empty");
+            }
+        }
+        slots
+    }
+
+    const ROW: [SlotIx; 2] = [SlotIx(0), SlotIx(1)];
+
+    #[test]
+    fn a_typed_body_reads_its_slots_and_writes_its_output() {
+        let (bodies, calls) = subtract();
+        let mut s = slots(Some(CValue::Int(9)), Some(CValue::Int(4)));
+        (bodies.in_slots)(&mut s, &ROW, 2).expect("runs");
+        assert_eq!(s[2].get(), Some(&CValue::Int(5)));
+        assert_eq!(s[0].get(), Some(&CValue::Int(9)), "inputs stay");
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_typed_body_that_cannot_read_says_why_and_never_calls_the_function() {
+        let (bodies, calls) = subtract();
+        // Slots, the input row, the output slot, what the error says.
+        type Case<'a> = (Vec<Slot<CValue>>, &'a [SlotIx], usize, &'a str);
+        let cases: [Case<'_>; 4] = [
+            (slots(Some(CValue::Int(1)), None), &ROW, 2, "no input 1"),
+            (
+                slots(Some(CValue::String("x".into())), Some(CValue::Int(1))),
+                &ROW,
+                2,
+                "parameter 0: expected Int",
+            ),
+            (
+                slots(Some(CValue::Int(1)), Some(CValue::Int(1))),
+                &ROW[..1],
+                2,
+                "no input 1",
+            ),
+            (
+                slots(Some(CValue::Int(1)), Some(CValue::Int(1))),
+                &ROW,
+                3,
+                "no output slot",
+            ),
+        ];
+        for (mut s, row, out, want) in cases {
+            let err = (bodies.in_slots)(&mut s, row, out).expect_err(want);
+            assert!(err.to_string().contains(want), "{err} should say {want}");
+            assert!(s[2].get().is_none(), "nothing written ({want})");
+        }
+        assert_eq!(calls.load(Ordering::Relaxed), 0);
+    }
 }

@@ -88,6 +88,11 @@ pub(crate) struct NodeOp {
     /// A typed module's or a transform's output slot (`UNBOUND_SLOT` when
     /// nothing reads a typed module's output).
     pub(crate) out: SlotIx,
+    /// The slot a typed module's body writes: `out`, or when that is
+    /// `UNBOUND_SLOT` the sink, one past the plan's slots (see
+    /// `Shared::slots`), which the executor empties after the write.
+    /// Resolved here so the run loop need not.
+    write_to: u32,
     inputs: (u32, u32),
     fanout: (u32, u32),
 }
@@ -103,6 +108,20 @@ fn timeout_nanos(timeout: Option<Duration>) -> u64 {
 }
 
 impl NodeOp {
+    /// The slot a typed module's body writes: its output slot, or the sink
+    /// when nobody reads the output ([`NodeOp::drops_output`]).
+    #[inline(always)]
+    pub(crate) fn write_to(&self) -> usize {
+        self.write_to as usize
+    }
+
+    /// Nobody reads the typed module's output: its body writes the sink,
+    /// which is emptied right after.
+    #[inline(always)]
+    pub(crate) fn drops_output(&self) -> bool {
+        self.out == UNBOUND_SLOT
+    }
+
     /// The node's timeout, if it has one.
     #[inline]
     pub(crate) fn timeout(&self) -> Option<Duration> {
@@ -151,6 +170,7 @@ impl NodeTable {
         });
         let mut inputs = Vec::new();
         let mut fanout = Vec::new();
+        let sink = u32::try_from(plan.slot_count()).expect("a plan has fewer than 2^32 slots");
         for n in (0..plan.node_count() as u32).map(NodeIx) {
             let start = inputs.len();
             inputs.extend_from_slice(plan.node_inputs(n));
@@ -165,6 +185,11 @@ impl NodeTable {
             let op = match plan.node_kind(n) {
                 NodeKind::Module(m) => {
                     let timeout = timeouts[m.ix()];
+                    let out = plan
+                        .node_outputs(n)
+                        .first()
+                        .copied()
+                        .unwrap_or(UNBOUND_SLOT);
                     let body = match &bodies[m.ix()] {
                         Body::Typed(b) => NodeBody::Typed(b.clone()),
                         Body::Sync(b) => NodeBody::Raw(b.clone()),
@@ -177,11 +202,8 @@ impl NodeTable {
                         sig: Arc::new(plan.module_signature(m).clone()),
                         has_timeout: timeout.is_some(),
                         timeout_nanos: timeout_nanos(timeout),
-                        out: plan
-                            .node_outputs(n)
-                            .first()
-                            .copied()
-                            .unwrap_or(UNBOUND_SLOT),
+                        out,
+                        write_to: if out == UNBOUND_SLOT { sink } else { out.0 },
                         inputs: inputs_span,
                         fanout: fanout_span,
                     }
@@ -193,6 +215,7 @@ impl NodeTable {
                     has_timeout: false,
                     timeout_nanos: NO_TIMEOUT,
                     out: plan.transform_slot(t),
+                    write_to: plan.transform_slot(t).0,
                     inputs: inputs_span,
                     fanout: fanout_span,
                 },
@@ -329,6 +352,11 @@ mod tests {
                 .collect();
             assert_eq!(table.fanout(op), want.as_slice());
             assert!(!op.has_timeout);
+            if op.drops_output() {
+                assert_eq!(op.write_to(), plan.slot_count(), "the sink");
+            } else {
+                assert_eq!(op.write_to(), op.out.ix());
+            }
             assert!(matches!(op.body, NodeBody::Typed(_)));
         }
         let widest = (0..plan.node_count() as u32)

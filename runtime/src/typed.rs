@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use asterism_compiler::{CType, CValue};
+use asterism_compiler::{CType, CValue, SlotIx};
 
 use crate::module::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput};
 use crate::sync::Slot;
@@ -163,6 +163,15 @@ pub trait SyncFn<Args, const N: usize>: Send + Sync + 'static {
     fn output_type() -> CType;
     /// Reads the parameters and calls the function.
     fn call(&self, inputs: &ModuleInputs<'_>) -> Result<CValue, ModuleError>;
+    /// The parameters read straight from their slots, or `None` if one is
+    /// missing or of another type (then [`SyncFn::call`] says which). The
+    /// executor's fast path: no error is built here, so a caller that
+    /// leaves failures to a cold path keeps its frame small.
+    #[doc(hidden)]
+    fn args_in_slots(inputs: SlotInputs<'_>) -> Option<Args>;
+    /// Calls the function on parameters already read.
+    #[doc(hidden)]
+    fn call_with(&self, args: Args) -> Result<CValue, ModuleError>;
 }
 
 /// A function usable as an async module with `N` parameters.
@@ -191,6 +200,29 @@ pub trait AsyncFn<Args, const N: usize>: Send + Sync + 'static {
             fut: None,
             _args: PhantomData,
         })
+    }
+}
+
+/// A typed sync module's input slots, read by the executor's fast path
+/// ([`SyncFn::args_in_slots`]). Opaque: public only because [`SyncFn`]
+/// names it.
+#[doc(hidden)]
+pub struct SlotInputs<'a> {
+    slots: &'a [Slot<CValue>],
+    row: &'a [SlotIx],
+}
+
+impl<'a> SlotInputs<'a> {
+    /// The slots `row` names.
+    #[inline(always)]
+    pub(crate) fn new(slots: &'a [Slot<CValue>], row: &'a [SlotIx]) -> Self {
+        SlotInputs { slots, row }
+    }
+
+    /// Parameter `i`, if its slot is full and holds a `T`.
+    #[inline(always)]
+    fn read<T: FromValue>(&self, i: usize) -> Option<T> {
+        T::from_value(self.slots.get(self.row.get(i)?.ix())?.get()?)
     }
 }
 
@@ -436,6 +468,16 @@ macro_rules! typed_fns {
             #[allow(unused_variables)]
             fn call(&self, inputs: &ModuleInputs<'_>) -> Result<CValue, ModuleError> {
                 Ok(checked_value((self)($(arg::<$arg>(inputs, $i)?),*).into_outcome()?))
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn args_in_slots(inputs: SlotInputs<'_>) -> Option<($($arg,)*)> {
+                Some(($(inputs.read::<$arg>($i)?,)*))
+            }
+            #[inline(always)]
+            #[allow(unused_variables)]
+            fn call_with(&self, args: ($($arg,)*)) -> Result<CValue, ModuleError> {
+                Ok(checked_value((self)($(args.$i),*).into_outcome()?))
             }
         }
 
