@@ -92,12 +92,21 @@ pub struct ModulesConfig {
     #[serde(default = "yes")]
     pub record_latency: bool,
     /// With latencies recorded, which executions record them: one in
-    /// every `latency-sample-every` (counted per thread), the others none.
-    /// 1, the default, is every execution. Each module's latency costs a
-    /// clock read (a few nanoseconds, which for trivial modules is more than
-    /// the module), so a service that only needs latency distributions can
-    /// sample them. An execution that does not record latencies still checks
-    /// every module's timeout, and its total latency is always measured.
+    /// every `latency-sample-every`, the others none. 1, the default, is
+    /// every execution.
+    ///
+    /// Each module's latency costs a clock read (a few nanoseconds, which
+    /// for trivial modules is more than the module), so a service that
+    /// needs latency distributions rather than every execution's latencies
+    /// can sample them. An execution not drawn reports no module latencies
+    /// (`module_latency` is `None`; the original's status JSON, which always
+    /// carries one, shows 0, as with recording off). It still checks every
+    /// module's timeout, and its total latency is always measured.
+    ///
+    /// Executions are counted per thread (beyond eight threads, some share
+    /// a count), rejected ones (bad inputs) included. A fixed one-in-k can
+    /// line up with periodic traffic; where that matters, keep k prime to
+    /// the period.
     #[serde(default = "every_execution")]
     pub latency_sample_every: NonZeroU32,
     /// Timeout for modules that get none from the spec or their definition.

@@ -68,7 +68,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::clock::LatencyClock;
-use crate::latency_chain::{GeneralChain, LatencyChain, TscChain, Unclocked};
+use crate::latency_chain::{start_clock, GeneralChain, LatencyChain, TscChain, Unclocked};
 use crate::module::{
     AsyncBody, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, SyncBody,
     TypedAsyncBodies,
@@ -839,7 +839,7 @@ fn run_raw<const DATAFLOW: bool>(
 ) {
     let table = ctx.table;
     counts.modules_run += 1;
-    let started = start_clock(*clock, ctx.record_latency || op.has_timeout, tsc);
+    let started = start_clock(clock, ctx.record_latency || op.has_timeout, tsc);
     let sig = &op.sig;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
     let mut outputs = ModuleOutputs::to_slots(&shared.slots, ctx.plan.node_outputs(n), sig);
@@ -1170,17 +1170,6 @@ fn record_ready(
 ) {
     let ticks = stop_clock(started, clock, tsc);
     record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
-}
-
-/// The clock reading a body starts at: the previous sync module's end if
-/// the chain is unbroken, a fresh read if the node is `timed` (the run
-/// records latencies or the node has a timeout), else none.
-#[inline(always)]
-fn start_clock(clock: Option<u64>, timed: bool, tsc: &LatencyClock) -> Option<u64> {
-    match clock {
-        Some(t) => Some(t),
-        None => timed.then(|| tsc.now()),
-    }
 }
 
 /// Ends a body's timing: one read, which also starts the next module's

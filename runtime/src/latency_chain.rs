@@ -28,18 +28,38 @@
 
 use crate::clock::{tsc, LatencyClock};
 
+/// The reading a body starts at, for a chain kept as an optional reading
+/// (see [`LatencyChain::start`]). An untimed node ends the chain: the
+/// bodies after it do not read the clock for its sake, and a timed one
+/// after it starts from a fresh read rather than from a reading taken
+/// before the untimed body ran.
+#[inline(always)]
+pub(crate) fn start_clock(
+    last: &mut Option<u64>,
+    timed: bool,
+    clock: &LatencyClock,
+) -> Option<u64> {
+    if !timed {
+        *last = None;
+        return None;
+    }
+    Some(last.unwrap_or_else(|| clock.now()))
+}
+
 /// The clock readings of one pass.
 pub(crate) trait LatencyChain: Sized {
-    /// Whether module latencies are stored: always, or (`None`) as the
-    /// program is configured.
+    /// Whether module latencies are stored: always, never, or (`None`) as
+    /// the run decides (`ExecCtx::record_latency`).
     const RECORDS: Option<bool>;
 
     /// A chain at the start of a pass; `at`, a reading just taken, may
     /// serve as the first body's start.
     fn begin(clock: &'static LatencyClock, at: Option<u64>) -> Self;
 
-    /// The reading a sync body starts at: the previous body's end while the
-    /// chain is unbroken, a fresh read if the node is `timed`, else none.
+    /// The reading a sync body starts at: none if the node is not `timed`
+    /// (the run records no latencies and it has no timeout), which breaks
+    /// the chain; else the previous body's end while the chain is
+    /// unbroken, or a fresh read.
     fn start(&mut self, timed: bool) -> Option<u64>;
 
     /// Ends a body's timing with one read, which also starts the next
@@ -73,10 +93,7 @@ impl LatencyChain for GeneralChain {
 
     #[inline(always)]
     fn start(&mut self, timed: bool) -> Option<u64> {
-        match self.last {
-            Some(t) => Some(t),
-            None => timed.then(|| self.clock.now()),
-        }
+        start_clock(&mut self.last, timed, self.clock)
     }
 
     #[inline(always)]

@@ -382,11 +382,14 @@ fn no_output_slot(signature: &ModuleSignature) -> Box<ModuleError> {
     )))
 }
 
-/// A typed sync module's inputs did not read (or it has no output slot):
-/// the error [`SyncFn::call`] gives. It is an executor bug either way (the
-/// protocol fills every input, with its declared type, before a node
-/// starts), reported rather than trusted. The function is not called
-/// unless every input reads here, which the fast path already found false.
+/// A typed sync module's inputs did not read on the fast path (or it has
+/// no output slot): the whole call again through [`SyncFn::call`], which
+/// says what is wrong. The protocol fills every input, with its declared
+/// type, before a node starts, so for the built-in `FromValue` types this
+/// is an executor bug, reported rather than trusted; a user's `FromValue`
+/// may also refuse a value of the right type. The function is called only
+/// if every input reads here (where the fast path's default reads none,
+/// that is every call of a hand-written `SyncFn`).
 #[cold]
 #[inline(never)]
 fn explain_failed_read<F: SyncFn<Args, N>, Args, const N: usize>(
@@ -630,6 +633,54 @@ mod tests {
         assert_eq!(s[2].get(), Some(&CValue::Int(5)));
         assert_eq!(s[0].get(), Some(&CValue::Int(9)), "inputs stay");
         assert_eq!(calls.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_hand_written_sync_fn_runs_through_call() {
+        // No `args_in_slots` of its own: the fast path reads nothing and
+        // every call goes through `call`.
+        struct Halver;
+        impl SyncFn<(i64,), 1> for Halver {
+            fn param_types() -> [CType; 1] {
+                [CType::Int]
+            }
+            fn output_type() -> CType {
+                CType::Int
+            }
+            fn call(&self, inputs: &ModuleInputs<'_>) -> Result<CValue, ModuleError> {
+                Ok(CValue::Int(inputs.int(0)? / 2))
+            }
+        }
+        let Body::Typed(bodies) = Module::sync("t.half", ["x"], "out", Halver).body else {
+            panic!("a typed sync module")
+        };
+        let mut s = slots(Some(CValue::Int(10)), None);
+        (bodies.in_slots)(&mut s, &ROW[..1], 2).expect("runs");
+        assert_eq!(s[2].get(), Some(&CValue::Int(5)));
+        let mut s = slots(Some(CValue::Boolean(true)), None);
+        let err = (bodies.in_slots)(&mut s, &ROW[..1], 2).expect_err("mistyped");
+        assert!(err.to_string().contains("expected Int"), "{err}");
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "IntoValue::into_value gave a CBoolean where its ctype() is Int")]
+    fn a_typed_body_checks_its_value_against_its_type_in_debug_builds() {
+        struct Liar;
+        impl crate::typed::IntoValue for Liar {
+            fn ctype() -> CType {
+                CType::Int
+            }
+            fn into_value(self) -> CValue {
+                CValue::Boolean(true)
+            }
+        }
+        let liar = Module::sync("t.liar", ["a", "b"], "out", |_: i64, _: i64| Liar);
+        let Body::Typed(bodies) = liar.body else {
+            panic!("a typed sync module")
+        };
+        let mut s = slots(Some(CValue::Int(1)), Some(CValue::Int(2)));
+        let _ = (bodies.in_slots)(&mut s, &ROW, 2);
     }
 
     #[test]

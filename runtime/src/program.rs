@@ -73,6 +73,7 @@ impl ProgramInner {
         match self.latency_every {
             0 => false,
             1 => true,
+            k if k.is_power_of_two() => n & (k - 1) == 0,
             k => n % k == 0,
         }
     }

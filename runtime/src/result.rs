@@ -96,8 +96,9 @@ pub enum NodeStatus {
     Running,
     /// Finished; the module's latency if it was recorded.
     Completed {
-        /// How long the module ran (`None` for transforms, or when latency
-        /// recording is off).
+        /// How long the module ran (`None` for transforms, when latency
+        /// recording is off, or when this execution was not one the
+        /// sampling drew: `latency-sample-every`).
         latency: Option<Duration>,
     },
     /// Returned an error or panicked.

@@ -166,12 +166,21 @@ pub trait SyncFn<Args, const N: usize>: Send + Sync + 'static {
     /// The parameters read straight from their slots, or `None` if one is
     /// missing or of another type (then [`SyncFn::call`] says which). The
     /// executor's fast path: no error is built here, so a caller that
-    /// leaves failures to a cold path keeps its frame small.
+    /// leaves failures to a cold path keeps its frame small. The default,
+    /// for a hand-written implementation, reads nothing: every call then
+    /// takes the path through [`SyncFn::call`].
     #[doc(hidden)]
-    fn args_in_slots(inputs: SlotInputs<'_>) -> Option<Args>;
-    /// Calls the function on parameters already read.
+    fn args_in_slots(_inputs: SlotInputs<'_>) -> Option<Args> {
+        None
+    }
+    /// Calls the function on parameters [`SyncFn::args_in_slots`] read
+    /// (never called where that is the default).
     #[doc(hidden)]
-    fn call_with(&self, args: Args) -> Result<CValue, ModuleError>;
+    fn call_with(&self, _args: Args) -> Result<CValue, ModuleError> {
+        Err(ModuleError::new(
+            "SyncFn::call_with has no default body: implement it with args_in_slots",
+        ))
+    }
 }
 
 /// A function usable as an async module with `N` parameters.
@@ -460,10 +469,11 @@ macro_rules! typed_fns {
             fn output_type() -> CType {
                 <R::Value as IntoValue>::ctype()
             }
-            // Always inlined: out of line (it has two callers, the two
-            // forms of a typed body), its result comes back through memory
-            // and is copied into the slot, and the copy stalls on store
-            // forwarding (a quarter of a layered run's time).
+            // `call` and `call_with` are always inlined: out of line, the
+            // result comes back through memory and is copied into the slot,
+            // and the copy stalls on store forwarding (it was a quarter of a
+            // layered run's time). `call_with` is the executor's; `call`
+            // serves the reference executor and the cold path.
             #[inline(always)]
             #[allow(unused_variables)]
             fn call(&self, inputs: &ModuleInputs<'_>) -> Result<CValue, ModuleError> {

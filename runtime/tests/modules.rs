@@ -1318,6 +1318,45 @@ async fn sampled_latencies_of_async_modules_follow_the_same_count() {
     assert_eq!(seen, ONE_IN_THREE);
 }
 
+#[tokio::test]
+async fn sampled_latencies_of_pending_futures_and_panics_follow_the_count() {
+    // A future pending at its first poll finishes from the in-flight list;
+    // a panicking body fails its node through the unwind guard. Both
+    // record their latency only in executions the sampling draws.
+    let config = RuntimeConfig::default().with_latency_sampled(EVERY_THIRD);
+    let m0 = asterism_compiler::ModuleIx(0);
+    let later = Module::asynchronous("t.later", ["x"], "out", |x: i64| async move {
+        tokio::task::yield_now().await;
+        x + 1
+    });
+    let program = program_for(&later, &config);
+    let mut seen = Vec::new();
+    for i in 0..7 {
+        let r = program
+            .run(inputs(&program, &[("x", int(i))]))
+            .await
+            .expect("valid inputs");
+        assert_eq!(outcome(&r), Ok(int(i + 1)));
+        seen.push(r.module_latency(m0).is_some());
+    }
+    assert_eq!(seen, ONE_IN_THREE, "pending futures");
+
+    let panics = Module::sync("t.panics", ["x"], "out", |_: i64| -> i64 {
+        panic!("always")
+    });
+    let program = program_for(&panics, &config);
+    let seen: Vec<bool> = (0..7)
+        .map(|_| {
+            let r = program
+                .run_sync(inputs(&program, &[("x", int(1))]))
+                .expect("valid inputs");
+            assert_eq!(outcome(&r).expect_err("panics").kind, FailureKind::Panic);
+            r.module_latency(m0).is_some()
+        })
+        .collect();
+    assert_eq!(seen, ONE_IN_THREE, "panicking bodies");
+}
+
 #[test]
 fn an_execution_that_records_no_latency_still_times_a_module_out() {
     let slow = Module::sync("t.slow-sampled", ["x"], "out", |x: i64| {
@@ -1335,6 +1374,49 @@ fn an_execution_that_records_no_latency_still_times_a_module_out() {
         assert_eq!(failure.kind, FailureKind::Timeout, "execution {i}");
         let latency = r.module_latency(asterism_compiler::ModuleIx(0));
         assert_eq!(latency.is_some(), i == 0, "execution {i}: {latency:?}");
+    }
+}
+
+#[test]
+fn a_timed_module_after_an_untimed_one_is_timed_from_its_own_start() {
+    // `fast-a` (timed) -> `nap` (untimed, 50 ms) -> `fast-c` (25 ms
+    // timeout). With latencies not recorded, only the timed modules read
+    // the clock; `fast-c` must not be charged for `nap`'s time (a reading
+    // taken before `nap` ran).
+    const LONG_NAP: std::time::Duration = std::time::Duration::from_millis(50);
+    let mut registry = Registry::new();
+    registry.register(
+        Module::sync("t.fast-a", ["x"], "out", |x: i64| x + 1)
+            .with_timeout(std::time::Duration::from_secs(60)),
+    );
+    registry.register(Module::sync("t.nap", ["x"], "out", |x: i64| {
+        std::thread::sleep(LONG_NAP);
+        x * 2
+    }));
+    registry.register(
+        Module::sync("t.fast-c", ["x"], "out", |x: i64| x - 1).with_timeout(LONG_NAP / 2),
+    );
+    let mut b = DagBuilder::seeded("timed-untimed-timed", 12);
+    let mut prev = b.input("x", CType::Int);
+    for (i, name) in ["t.fast-a", "t.nap", "t.fast-c"].into_iter().enumerate() {
+        let m = b.module(name);
+        b.bind(prev, m, "x");
+        prev = b.produce(m, "out", format!("v{i}"), CType::Int);
+    }
+    b.output("result", prev);
+    let spec = b.build();
+    for config in [
+        RuntimeConfig::default().without_latency(),
+        RuntimeConfig::default().with_latency_sampled(std::num::NonZeroU32::new(2).unwrap()),
+        RuntimeConfig::default(),
+    ] {
+        let program = Program::load(&spec, &registry, &config).expect("loads");
+        for i in 0..2 {
+            let r = program
+                .run_sync(inputs(&program, &[("x", int(3))]))
+                .expect("valid inputs");
+            assert_eq!(outcome(&r), Ok(int(7)), "run {i} with {config:?}");
+        }
     }
 }
 
