@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Once, OnceLock};
 
 use asterism_compiler::{
-    CType, CValue, CompileError, DagBuilder, DagSpec, DataKey, InlineTransform, InputIx,
+    CType, CValue, CompileError, DagBuilder, DagSpec, DataKey, InlineTransform, InputIx, ModuleIx,
     ModuleSignature, NodeIx, NodeKind, OutputIx, Plan, Producer, SlotIx,
 };
 use asterism_runtime::{
@@ -823,6 +823,8 @@ struct Outcome {
     failed: usize,
     skipped: usize,
     abort: Option<Abort>,
+    /// Per module: whether the result gives it a latency.
+    timed: Vec<bool>,
 }
 
 fn capture(r: &ExecutionResult<'_>) -> Outcome {
@@ -854,7 +856,32 @@ fn capture(r: &ExecutionResult<'_>) -> Outcome {
         failed: r.failed_count(),
         skipped: r.skipped_count(),
         abort: r.abort(),
+        timed: (0..plan.module_count() as u32)
+            .map(|m| r.module_latency(ModuleIx(m)).is_some())
+            .collect(),
     }
+}
+
+/// A run that records latencies gives one to every module that ran
+/// (completed, failed or timed out) and to no other; a run that does not
+/// record them gives none.
+fn check_latencies(plan: &Plan, name: &str, o: &Outcome, recorded: bool) -> Result<(), String> {
+    for m in (0..plan.module_count() as u32).map(ModuleIx) {
+        let n = plan.module_node(m);
+        let ran = matches!(
+            o.phases[n.ix()],
+            Phase::Completed | Phase::Failed | Phase::TimedOut
+        );
+        if o.timed[m.ix()] != (recorded && ran) {
+            return Err(format!(
+                "{}: {name} (latencies recorded: {recorded}) is {:?} and {} a latency",
+                describe(plan, n),
+                o.phases[n.ix()],
+                if o.timed[m.ix()] { "has" } else { "has no" }
+            ));
+        }
+    }
+    Ok(())
 }
 
 async fn run_once(program: &Program, inputs: &[(InputIx, CValue)]) -> Result<Outcome, String> {
@@ -1169,7 +1196,14 @@ fn check_case(
     };
     let reference = load(RuntimeConfig::default().reference())?;
     let fresh = load(RuntimeConfig::default())?;
-    let pooled = load(RuntimeConfig::default().with_pool_size(1))?;
+    // Latencies sampled one run in two: the pooled runs below alternate
+    // between recording them and not (then only modules with timeouts
+    // read the clock), which must not change what a run computes.
+    let pooled = load(
+        RuntimeConfig::default()
+            .with_pool_size(1)
+            .with_latency_sampled(std::num::NonZeroU32::new(2).unwrap()),
+    )?;
     let plan = reference.plan();
     plan.check_invariants()?;
     let anc = ancestry(plan);
@@ -1178,6 +1212,7 @@ fn check_case(
     // The oracle, itself checked against the model.
     let want = current.block_on(run_once(&reference, &resolve(&reference, &case.inputs)?))?;
     check_alone(plan, &anc, "reference", &want)?;
+    check_latencies(plan, "reference", &want, true)?;
     check_model(plan, &model, &case.inputs, "reference", &want)?;
     let want_alt = current.block_on(run_once(&reference, &resolve(&reference, alt)?))?;
     check_model(plan, &model, alt, "reference (alt inputs)", &want_alt)?;
@@ -1185,6 +1220,7 @@ fn check_case(
     // (a) A fresh program with the default config.
     let got = current.block_on(run_once(&fresh, &resolve(&fresh, &case.inputs)?))?;
     compare(plan, &anc, ("reference", &want), ("slot runtime", &got))?;
+    check_latencies(plan, "slot runtime", &got, true)?;
 
     // (b) One pooled state, reset and reused: A, A, then other inputs.
     let inputs = resolve(&pooled, &case.inputs)?;
@@ -1209,6 +1245,14 @@ fn check_case(
         ("reference (alt inputs)", &want_alt),
         ("pool-of-1 run 3 (alt inputs)", &third),
     )?;
+    // Sampled one run in two, counted on this thread: runs 1 and 3.
+    for (name, run, recorded) in [
+        ("pool-of-1 run 1", &first, true),
+        ("pool-of-1 run 2", &second, false),
+        ("pool-of-1 run 3", &third, true),
+    ] {
+        check_latencies(plan, name, run, recorded)?;
+    }
     let stats = pooled.pool().stats();
     if (stats.hits, stats.misses) != (3, 0) {
         return Err(format!(
