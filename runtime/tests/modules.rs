@@ -1186,15 +1186,20 @@ fn a_sync_modules_latency_covers_its_body_and_is_absent_when_off() {
     assert_eq!(r.module_latency(m0), None);
 }
 
+/// `x + 1` after a [`NAP`], with a 100 µs timeout: it always times out.
+fn napping_past_its_timeout(name: &str) -> Module {
+    Module::sync(name, ["x"], "out", |x: i64| {
+        std::thread::sleep(NAP);
+        x + 1
+    })
+    .with_timeout(std::time::Duration::from_micros(100))
+}
+
 #[test]
 fn a_sync_module_past_its_timeout_times_out_with_latency_recording_off_too() {
     // With latency off, a pass with no timed node reads no clock at all; a
     // module with a timeout must still be timed.
-    let napper = Module::sync("t.slow", ["x"], "out", |x: i64| {
-        std::thread::sleep(NAP);
-        x + 1
-    })
-    .with_timeout(std::time::Duration::from_micros(100));
+    let napper = napping_past_its_timeout("t.slow");
     let config = RuntimeConfig::default().without_latency();
     let program = program_for(&napper, &config);
     let r = program
@@ -1359,11 +1364,7 @@ async fn sampled_latencies_of_pending_futures_and_panics_follow_the_count() {
 
 #[test]
 fn an_execution_that_records_no_latency_still_times_a_module_out() {
-    let slow = Module::sync("t.slow-sampled", ["x"], "out", |x: i64| {
-        std::thread::sleep(NAP);
-        x + 1
-    })
-    .with_timeout(std::time::Duration::from_micros(100));
+    let slow = napping_past_its_timeout("t.slow-sampled");
     let config = RuntimeConfig::default().with_latency_sampled(EVERY_THIRD);
     let program = program_for(&slow, &config);
     for i in 0..3 {
