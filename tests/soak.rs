@@ -161,7 +161,15 @@ fn a_million_executions_match_the_reference() {
         .build()
         .unwrap();
     let ledger = Arc::new(Ledger::default());
-    let program = build(&RuntimeConfig::default().with_pool_size(16), &ledger);
+    // Latencies sampled one execution in two: runs alternate between the
+    // default path (every module timed) and the one that reads the clock
+    // only for modules with timeouts, under the same faults.
+    let program = build(
+        &RuntimeConfig::default()
+            .with_pool_size(16)
+            .with_latency_sampled(std::num::NonZeroU32::new(2).unwrap()),
+        &ledger,
+    );
     let reference = build(&RuntimeConfig::default().reference(), &ledger);
     let tally = Arc::new(Tally::default());
     let rss_start = rss_kib();
@@ -231,7 +239,7 @@ fn a_million_executions_match_the_reference() {
         ledger.dropped.load(Ordering::Relaxed),
     );
     println!(
-        "soak: {} executions in {:.1} s ({} tasks, 2 workers, pool of 16)",
+        "soak: {} executions in {:.1} s ({} tasks, 2 workers, pool of 16, latencies sampled 1 in 2)",
         m.executions_started,
         elapsed.as_secs_f64(),
         tasks
