@@ -1302,6 +1302,23 @@ fn sampled_latencies_are_recorded_in_one_execution_of_every_k() {
     );
 }
 
+/// Seven executions of `program` (`x + 1`) through `run`: which recorded
+/// the module's latency (checked against the status and the snapshot too).
+async fn sampled_runs(program: &Program) -> Vec<bool> {
+    let mut seen = Vec::new();
+    for i in 0..7 {
+        let r = program
+            .run(inputs(program, &[("x", int(i))]))
+            .await
+            .expect("valid inputs");
+        let (out, latency, in_snapshot) = observe(&r);
+        assert_eq!(out, int(i + 1), "execution {i} computed its value");
+        assert_eq!(in_snapshot, usize::from(latency.is_some()), "execution {i}");
+        seen.push(latency.is_some());
+    }
+    seen
+}
+
 #[tokio::test]
 async fn sampled_latencies_of_async_modules_follow_the_same_count() {
     let inc = Module::asynchronous("t.async-inc", ["x"], "out", |x: i64| async move { x + 1 });
@@ -1309,18 +1326,7 @@ async fn sampled_latencies_of_async_modules_follow_the_same_count() {
         &inc,
         &RuntimeConfig::default().with_latency_sampled(EVERY_THIRD),
     );
-    let mut seen = Vec::new();
-    for i in 0..7 {
-        let r = program
-            .run(inputs(&program, &[("x", int(i))]))
-            .await
-            .expect("valid inputs");
-        let (out, latency, in_snapshot) = observe(&r);
-        assert_eq!(out, int(i + 1));
-        assert_eq!(in_snapshot, usize::from(latency.is_some()));
-        seen.push(latency.is_some());
-    }
-    assert_eq!(seen, ONE_IN_THREE);
+    assert_eq!(sampled_runs(&program).await, ONE_IN_THREE);
 }
 
 #[tokio::test]
@@ -1335,16 +1341,11 @@ async fn sampled_latencies_of_pending_futures_and_panics_follow_the_count() {
         x + 1
     });
     let program = program_for(&later, &config);
-    let mut seen = Vec::new();
-    for i in 0..7 {
-        let r = program
-            .run(inputs(&program, &[("x", int(i))]))
-            .await
-            .expect("valid inputs");
-        assert_eq!(outcome(&r), Ok(int(i + 1)));
-        seen.push(r.module_latency(m0).is_some());
-    }
-    assert_eq!(seen, ONE_IN_THREE, "pending futures");
+    assert_eq!(
+        sampled_runs(&program).await,
+        ONE_IN_THREE,
+        "pending futures"
+    );
 
     let panics = Module::sync("t.panics", ["x"], "out", |_: i64| -> i64 {
         panic!("always")
