@@ -22,6 +22,7 @@
 use slotmap::{new_key_type, SlotMap};
 use uuid::Uuid;
 
+use crate::options::ModuleCallOptions;
 use crate::spec::{ComponentMetadata, DagSpec, DataNodeSpec, ModuleConfig, ModuleNodeSpec};
 use crate::transform::InlineTransform;
 use crate::value::CType;
@@ -119,6 +120,14 @@ impl DagBuilder {
                 module_timeout: Some(ms),
                 ..m.config
             };
+        }
+    }
+
+    /// Sets a module node's call options (retry, cache, ...), replacing any
+    /// it had.
+    pub fn options(&mut self, module: ModuleKey, options: ModuleCallOptions) {
+        if let Some((_, m)) = self.modules.get_mut(module) {
+            m.options = options;
         }
     }
 

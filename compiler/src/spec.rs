@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::options::ModuleCallOptions;
 use crate::transform::InlineTransform;
 use crate::value::CType;
 
@@ -77,6 +78,10 @@ pub struct ModuleNodeSpec {
     /// Where the call stands in the source program; carried, never read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition_context: Option<serde_json::Value>,
+    /// How this call must behave (retry, cache, ...): our extension; the
+    /// original keeps these in its `PipelineImage` instead.
+    #[serde(default, skip_serializing_if = "ModuleCallOptions::is_empty")]
+    pub options: ModuleCallOptions,
 }
 
 /// A data node: one value of the pipeline (an input, a module output, or the
