@@ -9,6 +9,8 @@
 //! - [`spec`]: [`DagSpec`] and its parts; [`builder`]: build one in code.
 //! - [`transform`]: inline transforms as data, with their semantics.
 //! - [`signature`]: what the compiler knows of modules, and name resolution.
+//! - [`typecheck`]: whether a value is of a type, subtyping, transform
+//!   typing: the one type check every path uses.
 //! - [`compile()`]: validation (every problem, each naming its node) and the
 //!   [`Plan`].
 //!
@@ -40,6 +42,7 @@ pub mod plan;
 pub mod signature;
 pub mod spec;
 pub mod transform;
+pub mod typecheck;
 pub mod value;
 
 pub use builder::{DagBuilder, DataKey, ModuleKey};

@@ -173,7 +173,9 @@ impl CValue {
         }
     }
 
-    /// Whether this value has type `ty`, without building the value's type.
+    /// Whether this value is of type `ty`, all the way down (every element,
+    /// field and carried type; see [`crate::typecheck`]), without building
+    /// the value's type or allocating.
     #[inline]
     pub fn has_type(&self, ty: &CType) -> bool {
         // Scalars inline (a tag test, on every input of every run); the
@@ -190,18 +192,11 @@ impl CValue {
         }
     }
 
+    /// Containers: the deep check of [`crate::typecheck::conforms`] (every
+    /// element, field and carried type), out of line.
     #[inline(never)]
     fn has_composite_type(&self, ty: &CType) -> bool {
-        match (self, ty) {
-            (CValue::List(_, t), CType::List(e)) | (CValue::Seq(_, t), CType::Seq(e)) => t == e,
-            (CValue::Map(_, k, v), CType::Map(tk, tv)) => k == tk && v == tv,
-            (CValue::Product(_, s), CType::Product(t))
-            | (CValue::Union(_, s, _), CType::Union(t)) => **s == *t,
-            (CValue::Some(_, t), CType::Optional(e)) | (CValue::None(t), CType::Optional(e)) => {
-                t == e
-            }
-            _ => false,
-        }
+        crate::typecheck::conforms(self, ty)
     }
 
     /// The original's tag (`"CInt"`, `"CSome"`, ...).

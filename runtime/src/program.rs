@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use asterism_compiler::{CValue, CompileErrors, DagSpec, InputIx, ModuleIx, OutputIx, Plan};
+use asterism_compiler::{
+    typecheck, CValue, CompileErrors, DagSpec, InputDecl, InputIx, ModuleIx, OutputIx, Plan,
+};
 
 use crate::config::RuntimeConfig;
 use crate::error::{BindError, BindErrors, InputError, RunError};
@@ -467,11 +469,7 @@ where
             continue;
         };
         if !value.has_type(&decl.ty) {
-            errors.push(InputError::Mistyped {
-                name: decl.name.clone(),
-                expected: decl.ty.clone(),
-                found: value.ctype(),
-            });
+            errors.push(mistyped(decl, &value));
             continue;
         }
         if slots[decl.slot.ix()].set_mut(rebuilt(value)).is_err() {
@@ -529,8 +527,27 @@ fn rebuilt(value: CValue) -> CValue {
     scalar
 }
 
+/// Why an input is not of its type: the wrong type outright, or a wrong
+/// part inside (with its path).
+#[cold]
+fn mistyped(decl: &InputDecl, value: &CValue) -> InputError {
+    let found = value.ctype();
+    match typecheck::check_value(&decl.name, value, &decl.ty) {
+        Err(error) if found == decl.ty => InputError::NotOfItsType {
+            name: decl.name.clone(),
+            expected: decl.ty.clone(),
+            error,
+        },
+        _ => InputError::Mistyped {
+            name: decl.name.clone(),
+            expected: decl.ty.clone(),
+            found,
+        },
+    }
+}
+
 fn names_input(e: &InputError, name: &str) -> bool {
-    matches!(e, InputError::Mistyped { name: n, .. } if n == name)
+    matches!(e, InputError::Mistyped { name: n, .. } | InputError::NotOfItsType { name: n, .. } if n == name)
 }
 
 pub(crate) fn finish_result<'p>(
