@@ -226,3 +226,88 @@ fn declarations_may_use_the_originals_subtyping_and_leave_ports_out() {
         "{e:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Reading a spec: whole, strict, and named.
+// ---------------------------------------------------------------------------
+
+fn read_err(text: &str) -> String {
+    match DagSpec::from_json(text) {
+        Ok(spec) => panic!("`{text}` read as a spec: {spec:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_json_array_is_not_a_spec() {
+    for text in ["[]", "[{}, {}, [], [], [], [], {}]"] {
+        let err = read_err(text);
+        assert!(err.contains("not a DagSpec: a JSON array"), "{err}");
+    }
+}
+
+#[test]
+fn an_object_with_none_of_a_specs_fields_is_not_a_spec() {
+    // The original's PipelineImage file, say: its fields are not a DagSpec's.
+    let err = read_err(r#"{"structuralHash": "abc", "dagSpec": {"modules": {}}}"#);
+    assert!(err.contains("not a DagSpec"), "{err}");
+    assert!(
+        err.contains("dagSpec") && err.contains("structuralHash"),
+        "{err}"
+    );
+    assert!(read_err("{}").contains("empty object"));
+    // One field is enough; unknown fields beside it are still ignored.
+    assert!(DagSpec::from_json(r#"{"modules": {}, "x": 1}"#).is_ok());
+}
+
+fn with_duplicate(base: &Value, path: &[&str], key: &str) -> String {
+    // serde_json's Value keeps one entry per key: write the JSON and then
+    // splice a second copy of `key`'s entry in by hand.
+    let mut v = base.clone();
+    let mut at = &mut v;
+    for p in path {
+        at = &mut at[*p];
+    }
+    let entry = format!("{}:{}", json!(key), at[key]);
+    let text = v.to_string();
+    let i = text
+        .find(&entry)
+        .unwrap_or_else(|| panic!("`{entry}` in {text}"));
+    format!("{}{entry},{}", &text[..i], &text[i..])
+}
+
+#[test]
+fn a_key_given_twice_in_any_map_of_the_spec_is_refused_and_named() {
+    let spec = module_spec(
+        "demo.inc",
+        json!({"v": int()}),
+        json!({"out": int()}),
+        int(),
+    );
+    assert!(DagSpec::from_json(&spec.to_string()).is_ok());
+    for (path, key) in [
+        (&["modules"][..], M),
+        (&["data"][..], X),
+        (&["data", X, "nicknames"][..], M),
+        (&["modules", M, "consumes"][..], "v"),
+        (&["modules", M, "produces"][..], "out"),
+        (&["outputBindings"][..], "y"),
+    ] {
+        let text = with_duplicate(&spec, path, key);
+        let err = read_err(&text);
+        assert!(
+            err.contains(&format!("duplicate key `{key}`")),
+            "{path:?}: {err}"
+        );
+    }
+    let text = r#"{"modules": {}, "modules": {}}"#;
+    assert!(read_err(text).contains("duplicate key `modules`"));
+}
+
+#[test]
+fn a_byte_order_mark_before_the_spec_is_skipped() {
+    let spec = module_spec("demo.inc", json!({}), json!({}), int());
+    let text = format!("\u{feff}{spec}");
+    let read = DagSpec::from_json(&text).expect("a BOM is skipped");
+    assert!(compile(&read, &sigs()).is_ok());
+}
