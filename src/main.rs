@@ -7,7 +7,12 @@
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
 //!   bad arguments.
 //!
-//! Both know the standard modules (`Registry::with_stdlib`).
+//! Both know the standard modules (`Registry::with_stdlib`). Files are read
+//! up to a size limit (spec 256 MiB, inputs 64 MiB, config 1 MiB; raise
+//! them with `--max-spec-bytes`, `--max-input-bytes`, `--max-config-bytes`);
+//! a UTF-8 byte-order mark before JSON is skipped, and a key given twice in
+//! a spec's maps or in the inputs is an error. `run` builds one execution
+//! state, for its one run, whatever `initial-capacity` says.
 
 use std::process::ExitCode;
 
@@ -29,6 +34,8 @@ enum Command {
     Check {
         /// The DagSpec JSON file.
         file: String,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run a spec once and print its declared outputs as JSON.
     Run {
@@ -46,7 +53,33 @@ enum Command {
         /// A TOML runtime configuration file.
         #[arg(long)]
         config: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
+}
+
+/// How much of each file the CLI reads at most; a larger file is an error.
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// The most bytes read from the spec file.
+    #[arg(long, default_value_t = 256 << 20, value_name = "BYTES")]
+    max_spec_bytes: u64,
+    /// The most bytes read from an `--inputs @file`.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    max_input_bytes: u64,
+    /// The most bytes read from the `--config` file.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_config_bytes: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> cli::Limits {
+        cli::Limits {
+            spec: self.max_spec_bytes,
+            inputs: self.max_input_bytes,
+            config: self.max_config_bytes,
+        }
+    }
 }
 
 /// Output encodings.
@@ -68,14 +101,22 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { file } => cli::check(&file),
+        Command::Check { file, limits } => cli::check(&file, limits.limits()),
         Command::Run {
             file,
             inputs,
             timings,
             format,
             config,
-        } => cli::run(&file, &inputs, timings, format, config.as_deref()),
+            limits,
+        } => cli::run(
+            &file,
+            &inputs,
+            timings,
+            format,
+            config.as_deref(),
+            limits.limits(),
+        ),
     };
     ExitCode::from(code)
 }

@@ -4,11 +4,11 @@
 //! ```toml
 //! [runtime.state]
 //! mutable = true            # false selects the reference executor
-//! initial-capacity = 32     # states built ahead of use when a program is bound
+//! initial-capacity = 32     # states built ahead of use when a program is bound (<= 1024)
 //!
 //! [runtime.state.pooling]
 //! enabled = true
-//! size = 50                 # states kept for reuse
+//! size = 50                 # states kept for reuse (<= 65536)
 //!
 //! [runtime.modules]
 //! record-latency = true
@@ -63,7 +63,7 @@ pub struct StateConfig {
     #[serde(default = "yes")]
     pub mutable: bool,
     /// States built ahead of use when a program is bound (at most the pool
-    /// size).
+    /// size, and at most [`MAX_INITIAL_CAPACITY`]).
     #[serde(default = "initial_capacity")]
     pub initial_capacity: usize,
     /// `[runtime.state.pooling]`.
@@ -78,7 +78,8 @@ pub struct PoolingConfig {
     /// Whether states are reused.
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// How many idle states are kept.
+    /// How many idle states are kept (at most [`MAX_POOL_SIZE`]). The pool
+    /// only keeps states executions built; it allocates none for its size.
     #[serde(default = "pool_size")]
     pub size: usize,
 }
@@ -164,7 +165,12 @@ impl Default for ModulesConfig {
 
 impl Config {
     /// Parses TOML; unknown keys are errors (a misspelled knob is a bug).
+    ///
+    /// A UTF-8 byte-order mark before the text is skipped. Every knob is
+    /// bounded (see [`MAX_POOL_SIZE`], [`MAX_INITIAL_CAPACITY`]); a value
+    /// past its bound is an error naming the key.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: toml::Table = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
         // serde reads a struct from an array too, field by field, which would
         // bypass the key checks: every section must be a table.
@@ -189,9 +195,11 @@ impl Config {
                 }
             }
         }
-        value
+        let config: Config = value
             .try_into()
-            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))
+            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        config.runtime.validate()?;
+        Ok(config)
     }
 
     /// Writes the configuration as TOML.
@@ -200,7 +208,54 @@ impl Config {
     }
 }
 
+/// The largest `[runtime.state.pooling] size`: idle states kept, each the
+/// size of one execution's slots. A larger value from TOML is an error; one
+/// set in code ([`RuntimeConfig::with_pool_size`]) is clamped to it at bind.
+pub const MAX_POOL_SIZE: usize = 1 << 16;
+
+/// The largest `[runtime.state] initial-capacity`: states built when a
+/// program is bound, before any execution asks for one. A larger value from
+/// TOML is an error; one set in code is clamped to it at bind (and to the
+/// pool size, as always).
+pub const MAX_INITIAL_CAPACITY: usize = 1 << 10;
+
 impl RuntimeConfig {
+    /// Checks every knob against its bound; the error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bounded = |key: &str, value: usize, max: usize| {
+            if value > max {
+                Err(ConfigError(format!(
+                    "`{key}` = {value} is above its limit of {max}; use at most {max}"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        bounded(
+            "runtime.state.pooling.size",
+            self.state.pooling.size,
+            MAX_POOL_SIZE,
+        )?;
+        bounded(
+            "runtime.state.initial-capacity",
+            self.state.initial_capacity,
+            MAX_INITIAL_CAPACITY,
+        )
+    }
+
+    /// The pool size and the number of states to prewarm, each clamped to
+    /// its bound (code may set any `usize`).
+    pub(crate) fn clamped_pool(&self) -> (usize, usize) {
+        let size = self.pool_capacity().min(MAX_POOL_SIZE);
+        (
+            size,
+            self.state
+                .initial_capacity
+                .min(MAX_INITIAL_CAPACITY)
+                .min(size),
+        )
+    }
+
     /// The pool capacity in effect (0 when pooling is off).
     pub fn pool_capacity(&self) -> usize {
         if self.state.pooling.enabled {
@@ -244,7 +299,8 @@ impl RuntimeConfig {
         self
     }
 
-    /// Sets the pool size.
+    /// Sets the pool size. Past [`MAX_POOL_SIZE`] it is clamped to it when
+    /// a program is bound (never a panic or an allocation of that size).
     pub fn with_pool_size(mut self, size: usize) -> Self {
         self.state.pooling.size = size;
         self
@@ -293,5 +349,48 @@ mod tests {
         let err = Config::from_toml("[runtime.state]\nmutabel = true\n").unwrap_err();
         assert!(err.to_string().contains("mutabel"), "{err}");
         assert!(Config::from_toml("[runtime.state.pooling]\nsize = -1\n").is_err());
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn knobs_past_their_bounds_are_errors_naming_the_key() {
+        let err = Config::from_toml("[runtime.state.pooling]\nsize = 9223372036854775807\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("runtime.state.pooling.size"), "{err}");
+        assert!(err.contains("65536"), "{err}");
+        let err = Config::from_toml(
+            "[runtime.state]\ninitial-capacity = 1000000000\n[runtime.state.pooling]\nsize = 1000\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("runtime.state.initial-capacity"), "{err}");
+        let at_the_limits = format!(
+            "[runtime.state]\ninitial-capacity = {MAX_INITIAL_CAPACITY}\n[runtime.state.pooling]\nsize = {MAX_POOL_SIZE}\n"
+        );
+        assert!(Config::from_toml(&at_the_limits).is_ok());
+    }
+
+    #[test]
+    fn code_may_set_any_size_and_it_is_clamped() {
+        let c = RuntimeConfig::default().with_pool_size(usize::MAX);
+        assert_eq!(c.clamped_pool(), (MAX_POOL_SIZE, 32));
+        let mut c = RuntimeConfig::default().with_pool_size(4);
+        c.state.initial_capacity = usize::MAX;
+        assert_eq!(c.clamped_pool(), (4, 4));
+        assert_eq!(
+            RuntimeConfig::default().without_pooling().clamped_pool(),
+            (0, 0)
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let c = Config::from_toml("\u{feff}[runtime.state.pooling]\nsize = 3\n").unwrap();
+        assert_eq!(c.runtime.pool_capacity(), 3);
     }
 }

@@ -56,7 +56,7 @@ mod sync;
 pub mod typed;
 mod watch;
 
-pub use config::{Config, ConfigError, RuntimeConfig};
+pub use config::{Config, ConfigError, RuntimeConfig, MAX_INITIAL_CAPACITY, MAX_POOL_SIZE};
 pub use error::{BindError, BindErrors, InputError, RunError};
 pub use executor::RunOptions;
 pub use metrics::MetricsSnapshot;

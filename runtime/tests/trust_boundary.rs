@@ -120,3 +120,33 @@ fn a_module_output_holding_the_wrong_element_fails_its_node_and_nothing_reads_it
         "{problems}"
     );
 }
+
+#[test]
+fn a_pool_size_of_usize_max_loads_and_runs() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let mut registry = Registry::with_stdlib();
+    let c = Arc::clone(&calls);
+    registry.register(Module::sync("t.sum", ["xs"], "out", move |xs: Vec<i64>| {
+        c.fetch_add(1, Ordering::SeqCst);
+        xs.iter().sum::<i64>()
+    }));
+    let mut b = DagBuilder::seeded("list", 1);
+    let xs = b.input("xs", CType::list(CType::Int));
+    let m = b.module("t.sum");
+    b.bind(xs, m, "xs");
+    let out = b.produce(m, "out", "total", CType::Int);
+    b.output("total", out);
+    let mut config = RuntimeConfig::default().with_pool_size(usize::MAX);
+    config.state.initial_capacity = usize::MAX;
+    let program = Program::load(&b.build(), &registry, &config).expect("loads");
+    assert_eq!(program.pool().capacity(), asterism_runtime::MAX_POOL_SIZE);
+    assert_eq!(
+        program.pool().stats().prewarmed,
+        asterism_runtime::MAX_INITIAL_CAPACITY as u64
+    );
+    let xs = program.input("xs").unwrap();
+    let result = program
+        .run_sync([(xs, CValue::list(vec![CValue::Int(3)], CType::Int))])
+        .unwrap();
+    assert_eq!(result.output_named("total"), Some(&CValue::Int(3)));
+}
