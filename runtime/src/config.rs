@@ -15,6 +15,7 @@
 //! latency-sample-every = 1            # 64: one execution in 64 records them
 //! default-timeout-ms = 30000          # when neither spec nor module gives one
 //! timeouts-ms = { "stdlib.divide" = 5 }  # per module name, over the spec's
+//! max-pending-ms = 30000              # a pending future with no timeout; "none": unbounded
 //! ```
 //!
 //! The seed's knobs keep their names. `initial-capacity` sized the seed's hash
@@ -117,6 +118,71 @@ pub struct ModulesConfig {
     /// spec), taking precedence over the spec's `moduleTimeout`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts_ms: BTreeMap<String, u64>,
+    /// How long the future of an async module with no timeout of its own
+    /// (none from this config, the spec or the module's definition) may stay
+    /// pending before the module is `TimedOut`: 30,000 ms by default, so
+    /// that a future that never completes cannot hang a run. `"none"` turns
+    /// the bound off. It costs nothing on the ready path: it is armed only
+    /// when a future is parked.
+    #[serde(default = "max_pending")]
+    pub max_pending_ms: Limit,
+}
+
+/// A bound in milliseconds, or none: in TOML an integer or `"none"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "LimitRepr", into = "LimitRepr")]
+pub enum Limit {
+    /// This many milliseconds.
+    Millis(u64),
+    /// No bound.
+    None,
+}
+
+impl Limit {
+    /// The bound as a duration, if there is one.
+    pub fn duration(self) -> Option<Duration> {
+        match self {
+            Limit::Millis(ms) => Some(Duration::from_millis(ms)),
+            Limit::None => None,
+        }
+    }
+}
+
+/// [`Limit`] on the wire.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum LimitRepr {
+    Millis(u64),
+    Word(String),
+}
+
+impl TryFrom<LimitRepr> for Limit {
+    type Error = String;
+    fn try_from(r: LimitRepr) -> Result<Limit, String> {
+        match r {
+            LimitRepr::Millis(ms) => Ok(Limit::Millis(ms)),
+            LimitRepr::Word(w) if w == "none" => Ok(Limit::None),
+            LimitRepr::Word(w) => Err(format!(
+                "expected a number of milliseconds or \"none\", not \"{w}\""
+            )),
+        }
+    }
+}
+
+impl From<Limit> for LimitRepr {
+    fn from(l: Limit) -> LimitRepr {
+        match l {
+            Limit::Millis(ms) => LimitRepr::Millis(ms),
+            Limit::None => LimitRepr::Word("none".to_owned()),
+        }
+    }
+}
+
+/// The default [`ModulesConfig::max_pending_ms`]: 30 s.
+pub const DEFAULT_MAX_PENDING_MS: u64 = 30_000;
+
+fn max_pending() -> Limit {
+    Limit::Millis(DEFAULT_MAX_PENDING_MS)
 }
 
 fn yes() -> bool {
@@ -159,6 +225,7 @@ impl Default for ModulesConfig {
             latency_sample_every: every_execution(),
             default_timeout_ms: None,
             timeouts_ms: BTreeMap::new(),
+            max_pending_ms: max_pending(),
         }
     }
 }
@@ -299,6 +366,12 @@ impl RuntimeConfig {
         self
     }
 
+    /// Sets [`ModulesConfig::max_pending_ms`].
+    pub fn with_max_pending(mut self, limit: Limit) -> Self {
+        self.modules.max_pending_ms = limit;
+        self
+    }
+
     /// Sets the pool size. Past [`MAX_POOL_SIZE`] it is clamped to it when
     /// a program is bound (never a panic or an allocation of that size).
     pub fn with_pool_size(mut self, size: usize) -> Self {
@@ -386,6 +459,21 @@ mod bounds {
             RuntimeConfig::default().without_pooling().clamped_pool(),
             (0, 0)
         );
+    }
+
+    #[test]
+    fn max_pending_defaults_to_30_s_takes_none_and_refuses_other_words() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.runtime.modules.max_pending_ms, Limit::Millis(30_000));
+        let c = Config::from_toml("[runtime.modules]\nmax-pending-ms = \"none\"\n").unwrap();
+        assert_eq!(c.runtime.modules.max_pending_ms, Limit::None);
+        assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c);
+        let c = Config::from_toml("[runtime.modules]\nmax-pending-ms = 5\n").unwrap();
+        assert_eq!(c.runtime.modules.max_pending_ms.duration(), Some(Duration::from_millis(5)));
+        let err = Config::from_toml("[runtime.modules]\nmax-pending-ms = \"never\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max-pending-ms") && err.contains("none"), "{err}");
     }
 
     #[test]

@@ -56,7 +56,10 @@ mod sync;
 pub mod typed;
 mod watch;
 
-pub use config::{Config, ConfigError, RuntimeConfig, MAX_INITIAL_CAPACITY, MAX_POOL_SIZE};
+pub use config::{
+    Config, ConfigError, Limit, RuntimeConfig, DEFAULT_MAX_PENDING_MS, MAX_INITIAL_CAPACITY,
+    MAX_POOL_SIZE,
+};
 pub use error::{BindError, BindErrors, InputError, RunError};
 pub use executor::RunOptions;
 pub use metrics::MetricsSnapshot;
