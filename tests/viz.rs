@@ -451,3 +451,16 @@ fn formats_have_names() {
     assert!(err.to_string().contains("`svg`"), "{err}");
     assert_eq!(Format::Mermaid.to_string(), "mermaid");
 }
+
+#[test]
+fn statuses_have_words() {
+    use asterism::runtime::NodeStatus;
+    use asterism::viz::status_word;
+    assert_eq!(status_word(&NodeStatus::Waiting), "not run");
+    assert_eq!(status_word(&NodeStatus::Running), "not run");
+    assert_eq!(status_word(&NodeStatus::Cancelled), "cancelled");
+    assert_eq!(
+        status_word(&NodeStatus::Completed { latency: None }),
+        "completed"
+    );
+}

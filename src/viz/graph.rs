@@ -227,8 +227,8 @@ impl<'p> Graph<'p> {
                 NodeKind::Module(m) => {
                     let sig = plan.module_signature(m);
                     let name = plan.module_name(m);
-                    let mut lines = vec![if self.shared_names.contains(&name) {
-                        clip(&format!("{name} ({})", short_uuid(plan, n)))
+                    let mut lines = vec![if self.shared_names.binary_search(&name).is_ok() {
+                        format!("{} ({})", clip(name), short_uuid(plan, n))
                     } else {
                         clip(name)
                     }];
@@ -386,11 +386,11 @@ fn status_lines(plan: &Plan, status: &NodeStatus, took: Option<Duration>) -> Vec
         NodeStatus::Skipped { upstream } => {
             vec![
                 "skipped: upstream failed".to_owned(),
-                clip(&format!(
+                format!(
                     "{} ({})",
-                    plan.node_name(*upstream),
+                    clip(plan.node_name(*upstream)),
                     short_uuid(plan, *upstream)
-                )),
+                ),
             ]
         }
         NodeStatus::Cancelled | NodeStatus::Waiting | NodeStatus::Running => {

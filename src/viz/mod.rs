@@ -176,15 +176,14 @@ impl<'p> Picture<'p> {
     }
 }
 
-/// The status a picture of a run draws node `n` with, in words
+/// A status in the words a picture of a run labels nodes with
 /// (`"completed"`, `"failed"`, `"timed out"`, `"skipped"`, `"cancelled"`,
-/// `"not run"`): the same words label the nodes and name the colours.
+/// `"not run"` for a node never started).
 pub fn status_word(status: &NodeStatus) -> &'static str {
     graph::Shade::of_status(status).word()
 }
 
-/// Whether node `n` of `plan` is a module (and not a transform); a helper
-/// for callers pairing statuses with module latencies.
+/// The module behind node `n`, if it is one (not a transform).
 pub(crate) fn module_of(plan: &Plan, n: NodeIx) -> Option<ModuleIx> {
     match plan.node_kind(n) {
         NodeKind::Module(m) => Some(m),
