@@ -53,7 +53,7 @@ fn read_file(path: &str, what: &str, limit: u64, flag: &str) -> Result<String, S
     })
 }
 
-fn load_spec(file: &str, limit: u64) -> Result<DagSpec, String> {
+pub(crate) fn load_spec(file: &str, limit: u64) -> Result<DagSpec, String> {
     let text = read_file(file, "spec", limit, "--max-spec-bytes")?;
     DagSpec::from_json(&text).map_err(|e| {
         let what = match e.classify() {
@@ -89,7 +89,7 @@ pub(crate) fn check(file: &str, limits: Limits) -> u8 {
     }
 }
 
-fn fail(message: &str) -> u8 {
+pub(crate) fn fail(message: &str) -> u8 {
     to_stderr(&format!("error: {}\n", message.trim_end()));
     1
 }
@@ -145,6 +145,7 @@ pub(crate) fn run(
     timings: bool,
     format: OutputFormat,
     config: Option<&str>,
+    dot: Option<&str>,
     limits: Limits,
 ) -> u8 {
     let config = match config {
@@ -210,6 +211,7 @@ pub(crate) fn run(
         if timings {
             to_stderr(&timing_table(&result));
         }
+        let picture = dot.map(|path| crate::cli_dot::write_run_picture(path, &result));
         let problems = result.problems();
         for p in &problems {
             to_stderr(&format!("error: {p}\n"));
@@ -217,6 +219,8 @@ pub(crate) fn run(
         // Outputs that never reached stdout are bad whatever else happened.
         if let Err(e) = written {
             fail(&format!("cannot write the outputs to stdout: {e}"))
+        } else if let Some(Err(e)) = picture {
+            fail(&e)
         } else if problems.is_empty() {
             0
         } else {

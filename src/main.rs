@@ -7,7 +7,11 @@
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
 //!   bad arguments.
 //!
-//! Both know the standard modules (`Registry::with_stdlib`). Files are read
+//! - `asterism dot FILE`: print the pipeline as Graphviz DOT (`--format
+//!   mermaid` for a Mermaid flowchart); `run --dot PATH` writes the run's
+//!   picture, each node coloured by its status.
+//!
+//! All know the standard modules (`Registry::with_stdlib`). Files are read
 //! up to a size limit (spec 256 MiB, inputs 64 MiB, config 1 MiB; raise
 //! them with `--max-spec-bytes`, `--max-input-bytes`, `--max-config-bytes`);
 //! a UTF-8 byte-order mark before JSON is skipped, and a key given twice in
@@ -19,6 +23,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod cli;
+mod cli_dot;
 
 /// Check and run asterism pipelines (DagSpec JSON, the original's format).
 #[derive(Debug, Parser)]
@@ -53,6 +58,20 @@ enum Command {
         /// A TOML runtime configuration file.
         #[arg(long)]
         config: Option<String>,
+        /// Write a picture of the run to this file: Graphviz DOT, each node
+        /// coloured by its status (Mermaid if the path ends in `.mmd`).
+        #[arg(long, value_name = "PATH")]
+        dot: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Print a picture of a spec: Graphviz DOT, or a Mermaid flowchart.
+    Dot {
+        /// The DagSpec JSON file.
+        file: String,
+        /// The picture's format.
+        #[arg(long, value_enum, default_value_t = cli_dot::PictureFormat::Dot)]
+        format: cli_dot::PictureFormat,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -108,6 +127,7 @@ fn main() -> ExitCode {
             timings,
             format,
             config,
+            dot,
             limits,
         } => cli::run(
             &file,
@@ -115,8 +135,14 @@ fn main() -> ExitCode {
             timings,
             format,
             config.as_deref(),
+            dot.as_deref(),
             limits.limits(),
         ),
+        Command::Dot {
+            file,
+            format,
+            limits,
+        } => cli_dot::dot(&file, format, limits.limits()),
     };
     ExitCode::from(code)
 }

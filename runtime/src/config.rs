@@ -469,11 +469,17 @@ mod bounds {
         assert_eq!(c.runtime.modules.max_pending_ms, Limit::None);
         assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c);
         let c = Config::from_toml("[runtime.modules]\nmax-pending-ms = 5\n").unwrap();
-        assert_eq!(c.runtime.modules.max_pending_ms.duration(), Some(Duration::from_millis(5)));
+        assert_eq!(
+            c.runtime.modules.max_pending_ms.duration(),
+            Some(Duration::from_millis(5))
+        );
         let err = Config::from_toml("[runtime.modules]\nmax-pending-ms = \"never\"\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("max-pending-ms") && err.contains("none"), "{err}");
+        assert!(
+            err.contains("max-pending-ms") && err.contains("none"),
+            "{err}"
+        );
     }
 
     #[test]
