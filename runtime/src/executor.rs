@@ -941,7 +941,7 @@ fn run_async<const DATAFLOW: bool>(
     counts.modules_run += 1;
     let sig = &op.sig;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
-    let started = async_start_clock(ctx, clock, tsc);
+    let started = async_start_clock(ctx, op, clock, tsc);
     running.enter(n, None);
     let mut future = body(&inputs);
     running.leave();
@@ -954,12 +954,21 @@ fn run_async<const DATAFLOW: bool>(
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Raw(future)),
+        Ok(Poll::Pending) => {
+            let future = ModuleFutureOf::Raw(future);
+            return park(table, scratch, n, op, future, started, tsc);
+        }
         Ok(Poll::Ready(Ok(output))) => Ok(output),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
         Err(panic) => Err(NodeFailure::panic(panic)),
     };
-    settle_ready(ctx, shared, n, op, running, started, clock, tsc, future);
+    let ticks = settle_ready(ctx, shared, n, op, running, started, clock, tsc, future);
+    // Ready, but after its timeout: the result is discarded (one rule for
+    // sync and async modules).
+    let outcome = match outcome {
+        Ok(_) if overran(op, ticks) => Err(timed_out(op)),
+        other => other,
+    };
     match outcome {
         // The common case, one output of the declared type, straight into
         // its slot.
@@ -1005,7 +1014,7 @@ fn run_typed_async<const DATAFLOW: bool>(
     let table = ctx.table;
     counts.modules_run += 1;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
-    let started = async_start_clock(ctx, clock, tsc);
+    let started = async_start_clock(ctx, op, clock, tsc);
     // Under the marker: making the cell (on the node's first start) and
     // starting the future both run the module's code.
     running.enter(n, None);
@@ -1029,7 +1038,9 @@ fn run_typed_async<const DATAFLOW: bool>(
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Cell),
+        Ok(Poll::Pending) => {
+            return park(table, scratch, n, op, ModuleFutureOf::Cell, started, tsc)
+        }
         Ok(Poll::Ready(Ok(()))) => Ok(()),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(*e)),
         Err(panic) => {
@@ -1040,13 +1051,26 @@ fn run_typed_async<const DATAFLOW: bool>(
             Err(NodeFailure::panic(panic))
         }
     };
-    record_ready(ctx, shared, op, started, clock, tsc);
+    let ticks = record_ready(ctx, shared, op, started, clock, tsc);
     if op.drops_output() {
         drop(shared.slots[out].take());
     }
     match outcome {
         // Rule S2 made this node the slot's one writer; the future wrote it.
-        Ok(()) => complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op),
+        // Ready after its timeout, it is timed out, and the slot is emptied
+        // with the failed outputs at the end of the run, as a sync module's.
+        Ok(()) if !overran(op, ticks) => {
+            complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op)
+        }
+        Ok(()) => fail(
+            ctx.plan,
+            shared,
+            scratch,
+            generation,
+            n,
+            timed_out(op),
+            counts,
+        ),
         Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
     }
 }
@@ -1103,32 +1127,57 @@ pub(crate) fn cancel_in_flight(scratch: &mut Scratch) {
     }
 }
 
-/// An async module's latency start: chained like a sync module's, so a
+/// An async module's clock start: chained like a sync module's, so a
 /// future ready at once ends its latency with the read that starts the
-/// next module's. The chain is broken here (a pending future's latency is
-/// measured from the in-flight list instead).
+/// next module's; read when latencies are recorded or the module has a
+/// timeout (its first poll is timed like a sync body). The chain is broken
+/// here (a pending future's latency is measured from the in-flight list).
 #[inline(always)]
 fn async_start_clock(
     ctx: &ExecCtx<'_>,
+    op: &NodeOp,
     clock: &mut Option<u64>,
     tsc: &LatencyClock,
 ) -> Option<u64> {
-    let started = ctx
-        .record_latency
-        .then(|| clock.unwrap_or_else(|| tsc.now()));
+    let started =
+        (ctx.record_latency || op.has_timeout).then(|| clock.unwrap_or_else(|| tsc.now()));
     *clock = None;
     started
 }
 
-/// Parks a started async module whose first poll was pending: its timeout
-/// starts now.
-fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: ModuleFutureOf) {
+/// A module that reached its timeout: the failure.
+#[cold]
+fn timed_out(op: &NodeOp) -> NodeFailure {
+    NodeFailure::timeout(op.timeout().unwrap_or_default())
+}
+
+/// Parks a started async module whose first poll was pending. Its timeout
+/// counts from its start, first poll included (`started`, when the clock
+/// was read); a module with no timeout of its own is bounded by the
+/// program's `max-pending-ms`, from now.
+fn park(
+    table: &NodeTable,
+    scratch: &mut Scratch,
+    n: NodeIx,
+    op: &NodeOp,
+    future: ModuleFutureOf,
+    started: Option<u64>,
+    tsc: &LatencyClock,
+) {
     let now = Instant::now();
+    let (begun, limit) = match op.timeout() {
+        Some(t) => {
+            let spent = started.map_or(0, |s| tsc.nanos(tsc.now().saturating_sub(s)));
+            let begun = now.checked_sub(Duration::from_nanos(spent)).unwrap_or(now);
+            (begun, Some(t))
+        }
+        None => (now, table.max_pending()),
+    };
     scratch.in_flight.push(InFlight {
         node: n,
-        started: now,
+        started: begun,
         // A timeout past the clock's range never fires.
-        deadline: op.timeout().and_then(|t| now.checked_add(t)),
+        deadline: limit.and_then(|t| begun.checked_add(t)),
         future: Exclusive(future),
     });
 }
@@ -1151,14 +1200,16 @@ fn settle_ready<F>(
     clock: &mut Option<u64>,
     tsc: &LatencyClock,
     future: F,
-) {
-    record_ready(ctx, shared, op, started, clock, tsc);
+) -> Option<u64> {
+    let ticks = record_ready(ctx, shared, op, started, clock, tsc);
     running.enter(n, None);
     drop(future);
     running.leave();
+    ticks
 }
 
-/// Records the latency of an async module whose first poll was ready.
+/// Records the latency of an async module whose first poll was ready;
+/// returns the ticks it took (for its timeout), if the clock was read.
 #[inline(always)]
 fn record_ready(
     ctx: &ExecCtx<'_>,
@@ -1167,9 +1218,10 @@ fn record_ready(
     started: Option<u64>,
     clock: &mut Option<u64>,
     tsc: &LatencyClock,
-) {
+) -> Option<u64> {
     let ticks = stop_clock(started, clock, tsc);
     record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
+    ticks
 }
 
 /// Ends a body's timing: one read, which also starts the next module's
@@ -1236,7 +1288,9 @@ fn overran(op: &NodeOp, ticks: Option<u64>) -> bool {
 #[cold]
 #[inline(never)]
 fn overran_by(limit_nanos: u64, ticks: Option<u64>) -> bool {
-    ticks.is_some_and(|t| latency_clock().nanos(t) > limit_nanos)
+    // Reaching the timeout is overrunning it: a timeout of 0 times every
+    // module out, and a pending future is dropped at its deadline too.
+    ticks.is_some_and(|t| latency_clock().nanos(t) >= limit_nanos)
 }
 
 /// `Running -> Completed` through `&mut` (rule S3, exclusive form); with
@@ -1389,6 +1443,14 @@ fn poll_in_flight(
                     continue;
                 }
             },
+            // Ready, but at or past its deadline: timed out all the same
+            // (a typed future's slot is emptied with the failed outputs).
+            Ok(Poll::Ready(Ok(_))) if flight.deadline.is_some_and(|d| d <= now) => {
+                let limit = flight
+                    .deadline
+                    .map_or(Duration::ZERO, |d| d - flight.started);
+                Err(NodeFailure::timeout(limit))
+            }
             Ok(Poll::Ready(Ok(output))) => Ok(output),
             Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
             Err(panic) => Err(NodeFailure::panic(panic)),

@@ -150,3 +150,200 @@ fn a_pool_size_of_usize_max_loads_and_runs() {
         .unwrap();
     assert_eq!(result.output_named("total"), Some(&CValue::Int(3)));
 }
+
+// ---------------------------------------------------------------------------
+// Timeouts: one rule for sync and async modules, and every run ends.
+// ---------------------------------------------------------------------------
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use asterism_compiler::ModuleIx;
+use asterism_runtime::{FailureKind, Limit, NodeStatus};
+
+/// `x: Int` -> `module` -> `y`.
+fn one_module(module: Module, config: &RuntimeConfig) -> Program {
+    let name = module.name().to_owned();
+    let mut registry = Registry::new();
+    registry.register(module);
+    let mut b = DagBuilder::seeded("one", 3);
+    let x = b.input("x", CType::Int);
+    let m = b.module(&name);
+    b.bind(x, m, "x");
+    let y = b.produce(m, "out", "y", CType::Int);
+    b.output("y", y);
+    Program::load(&b.build(), &registry, config).unwrap()
+}
+
+/// A future that blocks the thread for `nap` in its first poll and is then
+/// ready with `x + 1`: its poll overruns, it never yields.
+struct BlocksThenReady {
+    nap: Duration,
+    x: i64,
+}
+
+impl Future for BlocksThenReady {
+    type Output = i64;
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<i64> {
+        std::thread::sleep(self.nap);
+        Poll::Ready(self.x + 1)
+    }
+}
+
+const NAP: Duration = Duration::from_millis(50);
+const LIMIT: Duration = Duration::from_millis(5);
+
+/// The status of the one module after a run of `program` on the current
+/// thread's real clock.
+fn status_after_run(program: &Program) -> NodeStatus {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let x = program.input("x").unwrap();
+        let r = program.run([(x, CValue::Int(1))]).await.unwrap();
+        r.status(r.plan().module_node(ModuleIx(0)))
+    })
+}
+
+fn assert_timed_out(status: NodeStatus, what: &str) {
+    match status {
+        NodeStatus::TimedOut(f) => {
+            assert_eq!(f.kind, FailureKind::Timeout, "{what}");
+            assert!(f.message.contains("after 5 ms"), "{what}: {}", f.message);
+        }
+        other => panic!("{what}: expected TimedOut, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_first_poll_that_overruns_its_timeout_times_out_like_a_sync_body() {
+    let configs = [
+        RuntimeConfig::default(),
+        RuntimeConfig::default().without_latency(),
+        RuntimeConfig::default().with_latency_sampled(std::num::NonZeroU32::new(64).unwrap()),
+        RuntimeConfig::default().reference(),
+    ];
+    for (i, config) in configs.iter().enumerate() {
+        let typed = Module::asynchronous("t.typed", ["x"], "out", |x: i64| BlocksThenReady {
+            nap: NAP,
+            x,
+        })
+        .with_timeout(LIMIT);
+        assert_timed_out(
+            status_after_run(&one_module(typed, config)),
+            &format!("typed async, config {i}"),
+        );
+
+        let raw = Module::raw_async(
+            ModuleSignature::new("t.raw", [("x", CType::Int)], [("out", CType::Int)]),
+            |inputs| {
+                let x = inputs.int(0);
+                Box::pin(async move {
+                    let y = BlocksThenReady { nap: NAP, x: x? }.await;
+                    Ok(asterism_runtime::ModuleOutput::One(CValue::Int(y)))
+                })
+            },
+        )
+        .with_timeout(LIMIT);
+        assert_timed_out(
+            status_after_run(&one_module(raw, config)),
+            &format!("raw async, config {i}"),
+        );
+
+        let sync = Module::sync("t.sync", ["x"], "out", |x: i64| {
+            std::thread::sleep(NAP);
+            x + 1
+        })
+        .with_timeout(LIMIT);
+        assert_timed_out(
+            status_after_run(&one_module(sync, config)),
+            &format!("sync, config {i}"),
+        );
+    }
+}
+
+#[test]
+fn a_timeout_of_zero_times_out_sync_and_async_modules_alike() {
+    for config in [
+        RuntimeConfig::default(),
+        RuntimeConfig::default().reference(),
+    ] {
+        let sync =
+            Module::sync("t.sync", ["x"], "out", |x: i64| x + 1).with_timeout(Duration::ZERO);
+        let asynchronous =
+            Module::asynchronous("t.async", ["x"], "out", |x: i64| async move { x + 1 })
+                .with_timeout(Duration::ZERO);
+        for module in [sync, asynchronous] {
+            let program = one_module(module, &config);
+            match status_after_run(&program) {
+                NodeStatus::TimedOut(f) => assert_eq!(f.kind, FailureKind::Timeout),
+                other => panic!("expected TimedOut, got {other:?}"),
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_future_that_never_completes_ends_under_the_default_config() {
+    let forever = || {
+        Module::asynchronous("t.forever", ["x"], "out", |_x: i64| {
+            std::future::pending::<i64>()
+        })
+    };
+    for config in [
+        RuntimeConfig::default(),
+        RuntimeConfig::default().reference(),
+    ] {
+        let program = one_module(forever(), &config);
+        let x = program.input("x").unwrap();
+        let started = tokio::time::Instant::now();
+        let r = program.run([(x, CValue::Int(1))]).await.unwrap();
+        match r.status(r.plan().module_node(ModuleIx(0))) {
+            NodeStatus::TimedOut(f) => assert!(f.message.contains("30000 ms"), "{}", f.message),
+            other => panic!("expected TimedOut, got {other:?}"),
+        }
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_millis(asterism_runtime::DEFAULT_MAX_PENDING_MS)
+        );
+    }
+    // Configured shorter, it ends sooner; a module's own timeout wins.
+    let config = RuntimeConfig::default().with_max_pending(Limit::Millis(7));
+    let program = one_module(forever(), &config);
+    let x = program.input("x").unwrap();
+    let started = tokio::time::Instant::now();
+    let r = program.run([(x, CValue::Int(1))]).await.unwrap();
+    assert!(matches!(
+        r.status(r.plan().module_node(ModuleIx(0))),
+        NodeStatus::TimedOut(_)
+    ));
+    assert_eq!(started.elapsed(), Duration::from_millis(7));
+    drop(r);
+    let program = one_module(forever().with_timeout(Duration::from_millis(3)), &config);
+    let x = program.input("x").unwrap();
+    let started = tokio::time::Instant::now();
+    let r = program.run([(x, CValue::Int(1))]).await.unwrap();
+    assert!(matches!(
+        r.status(r.plan().module_node(ModuleIx(0))),
+        NodeStatus::TimedOut(_)
+    ));
+    assert_eq!(started.elapsed(), Duration::from_millis(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_max_pending_none_a_slow_future_is_waited_for() {
+    let slow = Module::asynchronous("t.slow", ["x"], "out", |x: i64| async move {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        x + 1
+    });
+    let config = RuntimeConfig::default().with_max_pending(Limit::None);
+    let program = one_module(slow, &config);
+    let x = program.input("x").unwrap();
+    let r = program.run([(x, CValue::Int(1))]).await.unwrap();
+    assert!(r.is_success(), "{:?}", r.problems());
+    assert_eq!(r.output_named("y"), Some(&CValue::Int(2)));
+}
