@@ -31,42 +31,35 @@
 //! [`result`], [`config`], [`metrics`].
 #![warn(missing_docs)]
 
-mod clock;
 pub mod config;
 pub mod error;
-pub mod executor;
-mod hot_slot;
-mod latency_chain;
+pub mod exec;
 #[cfg(all(test, asterism_loom))]
 mod loom_models;
-pub mod metrics;
-pub mod module;
-mod node_table;
-pub mod pool;
+pub mod modules;
 pub mod program;
 pub mod reference;
-pub mod registry;
 pub mod result;
-mod shard;
-mod slot;
 pub mod state;
-pub mod status;
-pub mod stdlib;
-mod sync;
-pub mod typed;
-mod watch;
+
+pub use exec as executor;
+pub use modules::{module, registry, stdlib, typed};
+pub use program::{metrics, pool};
+pub use state::status;
 
 pub use config::{Config, ConfigError, RuntimeConfig};
 pub use error::{BindError, BindErrors, InputError, RunError};
-pub use executor::RunOptions;
-pub use metrics::MetricsSnapshot;
-pub use module::{BoxFuture, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
-pub use pool::{PoolStats, StatePool};
+pub use exec::RunOptions;
+pub use modules::module::{
+    BoxFuture, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs,
+};
+pub use modules::registry::Registry;
+pub use program::metrics::MetricsSnapshot;
+pub use program::pool::{PoolStats, StatePool};
 pub use program::{LoadError, Program};
-pub use registry::Registry;
 pub use result::{
     Abort, ExecutionResult, FailureKind, ModuleStatus, NodeFailure, NodeStatus, Snapshot,
 };
+pub use state::status::Phase;
 pub use state::ExecutionState;
-pub use status::Phase;
 pub use tokio_util::sync::CancellationToken;

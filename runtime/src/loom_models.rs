@@ -23,12 +23,12 @@ use asterism_compiler::{
     compile, CType, CValue, DagBuilder, ModuleSignature, NodeIx, Plan, Signatures, SlotIx,
 };
 
-use crate::executor::{finish, RunCounts};
-use crate::module::ModuleError;
-use crate::result::NodeFailure;
+use crate::exec::{finish, RunCounts};
+use crate::modules::module::ModuleError;
+use crate::state::failure::NodeFailure;
+use crate::state::status::{Phase, Transition};
+use crate::state::sync::Ordering;
 use crate::state::{ExecutionState, Scratch, Shared};
-use crate::status::{Phase, Transition};
-use crate::sync::Ordering;
 
 /// x -> A, x -> B, (A, B) -> C: the smallest join.
 struct Diamond {

@@ -24,9 +24,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::LatencyClock;
-use crate::executor::RunOptions;
-use crate::result::Abort;
+use crate::exec::clock::LatencyClock;
+use crate::exec::run_options::{Abort, RunOptions};
 
 /// How long sync work may go on before the watch reads the token and the
 /// deadline's clock again.

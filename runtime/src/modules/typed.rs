@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 
 use asterism_compiler::{CType, CValue, SlotIx};
 
-use crate::module::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput};
-use crate::sync::Slot;
+use crate::modules::io::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput};
+use crate::state::slot::Slot;
 
 /// A Rust type a parameter can be read as.
 pub trait FromValue: Sized {
