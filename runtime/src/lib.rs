@@ -50,6 +50,7 @@ pub use state::status;
 pub use config::{Config, ConfigError, RuntimeConfig};
 pub use error::{BindError, BindErrors, InputError, RunError};
 pub use exec::RunOptions;
+pub use modules::each::Each;
 pub use modules::module::{
     BoxFuture, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs,
 };

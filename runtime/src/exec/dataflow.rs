@@ -29,6 +29,7 @@ use crate::state::sync::Ordering;
 use crate::state::ExecutionState;
 
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub(crate) fn drive_poll(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,

@@ -42,6 +42,7 @@ pub(crate) fn size_cells(cells: &mut FutureCells, plan: &Plan) {
 
 /// Parks a started async module whose first poll was pending: its timeout
 /// starts now.
+#[inline]
 pub(crate) fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: ModuleFutureOf) {
     let now = Instant::now();
     scratch.in_flight.push(InFlight {

@@ -159,6 +159,7 @@ pub(crate) enum PassEnd {
 /// first in order on top. Nodes before `next` are done or in flight, and
 /// in-flight ones are consumed only by nodes from `next` on, whose counts
 /// their completion then decrements (rule S5).
+#[inline]
 pub(crate) fn switch_to_dataflow(ctx: &ExecCtx<'_>, state: &mut ExecutionState, next: usize) {
     let ExecutionState {
         shared, scratch, ..

@@ -96,6 +96,7 @@ pub(crate) fn latency_ticks(ticks: u64) -> u64 {
 }
 
 /// A latency word holding nanoseconds.
+#[inline]
 pub(crate) fn latency_nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX) & !TICKS_FLAG
 }

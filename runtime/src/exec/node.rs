@@ -404,6 +404,7 @@ pub(crate) fn missing_outputs(name: &str, written: usize, expected: usize) -> No
     )))
 }
 
+#[inline]
 pub(crate) fn write_outputs(
     ctx: &ExecCtx<'_>,
     shared: &Shared,

@@ -148,6 +148,7 @@ pub(crate) fn fail(
 /// them (consumers of a failed node are skipped); the result must not show
 /// them either: a failed node has no outputs, as in the reference executor.
 /// Runs only after a failure, once per run, with the state exclusive again.
+#[inline]
 pub(crate) fn clear_failed_outputs(plan: &Plan, state: &mut ExecutionState) {
     if !state.scratch.dirty_failures {
         return;

@@ -27,6 +27,7 @@ impl RunOptions {
     }
 
     /// Whether the execution is cancelled or past its deadline now.
+    #[inline]
     pub(crate) fn aborted(&self) -> Option<Abort> {
         if self
             .cancel

@@ -13,7 +13,26 @@ use asterism_compiler::{CValue, ModuleSignature, SlotIx, UNBOUND_SLOT};
 
 use crate::state::slot::Slot;
 
-/// A boxed, sendable future, as async modules return.
+/// A boxed, sendable future, as raw async modules return (also re-exported
+/// by the facade, `asterism::BoxFuture`, so a body can be a named function).
+///
+/// ```
+/// use asterism_compiler::{CType, CValue, ModuleSignature, Port};
+/// use asterism_runtime::{BoxFuture, Module, ModuleError, ModuleInputs, ModuleOutput};
+///
+/// fn double(inputs: &ModuleInputs<'_>) -> BoxFuture<Result<ModuleOutput, ModuleError>> {
+///     let x = inputs.int(0);
+///     Box::pin(async move { Ok(ModuleOutput::One(CValue::Int(x? * 2))) })
+/// }
+///
+/// let sig = ModuleSignature {
+///     name: "double".into(),
+///     params: vec![Port::new("x", CType::Int)],
+///     outputs: vec![Port::new("out", CType::Int)],
+///     default_timeout: None,
+/// };
+/// assert!(Module::raw_async(sig, double).is_async());
+/// ```
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// An error a module reports: a message for the result and the logs.
@@ -141,6 +160,21 @@ impl<'a> ModuleInputs<'a> {
                 v.tag()
             ))
         })
+    }
+
+    /// The error for parameter `i` holding `v` where a `want` was expected.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn mistyped(&self, i: usize, want: &str, v: &CValue) -> ModuleError {
+        let name = self
+            .signature
+            .params
+            .get(i)
+            .map_or("?", |p| p.name.as_str());
+        ModuleError::new(format!(
+            "parameter `{name}`: expected {want}, found {}",
+            v.tag()
+        ))
     }
 
     /// Parameter `i` as an `Int`.

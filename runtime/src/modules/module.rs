@@ -167,9 +167,25 @@ fn typed_signature<const N: usize>(
 }
 
 impl Module {
-    /// A sync module from a typed function of up to six parameters:
+    /// A sync module from a typed function of up to sixteen parameters:
     /// `Module::sync("stdlib.add", ["a", "b"], "out", |a: i64, b: i64| a + b)`.
     /// The function may return a value or a `Result<value, impl Display>`.
+    ///
+    /// ```
+    /// use asterism_runtime::Module;
+    ///
+    /// let mean = Module::sync(
+    ///     "mean8",
+    ///     ["a", "b", "c", "d", "e", "f", "g", "h"],
+    ///     "out",
+    ///     |a: f64, b: f64, c: f64, d: f64, e: f64, f: f64, g: f64, h: f64| {
+    ///         (a + b + c + d + e + f + g + h) / 8.0
+    ///     },
+    /// );
+    /// assert_eq!(mean.signature().params.len(), 8);
+    /// ```
+    ///
+    /// For any number of parameters of one type, see [`Module::sync_each`].
     pub fn sync<F, Args, const N: usize>(
         name: &str,
         params: [&str; N],
@@ -218,7 +234,8 @@ impl Module {
         }
     }
 
-    /// An async module from a typed function returning a future:
+    /// An async module from a typed function of up to sixteen parameters
+    /// returning a future:
     /// `Module::asynchronous("fetch", ["id"], "out", |id: i64| async move { id })`.
     pub fn asynchronous<F, Args, const N: usize>(
         name: &str,

@@ -36,6 +36,7 @@ pub(crate) struct ProgramInner {
 impl ProgramInner {
     /// The executor's view of the program, for a run that records module
     /// latencies or not ([`ProgramInner::count_start`] says which).
+    #[inline]
     pub(crate) fn ctx(&self, record_latency: bool) -> ExecCtx<'_> {
         ExecCtx {
             plan: &self.plan,
@@ -160,6 +161,7 @@ fn names_input(e: &InputError, name: &str) -> bool {
     matches!(e, InputError::Mistyped { name: n, .. } if n == name)
 }
 
+#[inline]
 pub(crate) fn finish_result<'p>(
     inner: &'p ProgramInner,
     guard: StateGuard<'p>,

@@ -58,6 +58,7 @@ impl<T> Exclusive<T> {
 unsafe impl<T> Sync for Exclusive<T> {}
 
 /// Drops the future in node `n`'s cell, if it has one (see `clear_cell`).
+#[inline]
 pub(crate) fn clear_node_cell(cells: &mut FutureCells, n: NodeIx) {
     if let Some(Some(cell)) = cells.get_mut(n.ix()) {
         clear_cell(cell.get_mut().as_mut());
@@ -66,6 +67,7 @@ pub(crate) fn clear_node_cell(cells: &mut FutureCells, n: NodeIx) {
 
 /// Drops the future in a cell that will not finish. A panic from its drop
 /// is caught and dropped: the node has failed or is cancelled already.
+#[inline]
 pub(crate) fn clear_cell(cell: Pin<&mut dyn FutureCell>) {
     if let Err(panic) = catch_unwind(AssertUnwindSafe(|| cell.clear())) {
         let _ = catch_unwind(AssertUnwindSafe(move || drop(panic)));
