@@ -14,7 +14,7 @@ use crate::state::sync::store_mut;
 use crate::state::ExecutionState;
 
 /// The node whose body (or transform) is executing, and the clock reading
-/// it started at: what the unwind guard of [`run_ready`] needs to charge a
+/// it started at: what the unwind guard of `run_ready` (`dataflow.rs`) needs to charge a
 /// panic to the right node. Two plain words, written around every body.
 #[derive(Clone, Copy)]
 pub(crate) struct Running {

@@ -59,7 +59,7 @@ pub(crate) fn sync_pass<const WATCHED: bool>(
 /// written, or it was skipped, by the time the order reaches it, so there
 /// are no pending counts and no ready stack. A failure skips its
 /// dependants as in the dataflow loop, and the order passes over them. The
-/// unwind guard works as in [`run_ready`], resuming after the node that
+/// unwind guard works as in `run_ready` (`dataflow.rs`), resuming after the node that
 /// panicked.
 ///
 /// For a plan without async modules (`ASYNC = false`) this is the whole

@@ -29,7 +29,7 @@
 //! timeout, a poll that panicked, a cancelled run: `cancel_in_flight`).
 //!
 //! Every run starts **in order**: nodes run in a topological order fixed at
-//! bind time (see `node_table.rs`), with no dependency counting at
+//! bind time (see `program/node_table.rs`), with no dependency counting at
 //! all, since each node's inputs are written (or it was skipped) by the time
 //! the order reaches it. A plan without async modules runs entirely so. A
 //! plan with async modules stays in order while every future is ready when
@@ -56,6 +56,20 @@
 //! Between nodes, a run with a deadline or a cancellation token asks its
 //! watch whether to stop (`watch.rs`), so sync work is stopped at the
 //! next node boundary too.
+//!
+//! | file | job |
+//! |---|---|
+//! | `mod.rs` | the entry points: [`drive`] (async), [`run_sync`], [`run_sync_with`] |
+//! | `run_options.rs` | [`RunOptions`] (deadline, cancellation) and [`Abort`] |
+//! | `ctx.rs` | what a run is given (`ExecCtx`) and counts (`RunCounts`) |
+//! | `in_order.rs` | the walk in order, and the switch to the dataflow loop |
+//! | `dataflow.rs` | the dataflow loop: ready stack, in-flight polling, the one timer |
+//! | `node.rs` | node dispatch: typed sync inline, everything else out of line |
+//! | `future_cells.rs` | typed async futures built in per-node cells; parking a pending future |
+//! | `propagate.rs` | completion and release of consumers (S3, S5), failure and skipping (S6, S8), clean-up of failed outputs |
+//! | `guard.rs` | the unwind guard's marker and landing pad |
+//! | `latency.rs`, `latency_chain.rs`, `clock.rs` | module latencies: the words, the chain of readings, the TSC clock |
+//! | `watch.rs` | between-node checks of the deadline and the token |
 
 mod ctx;
 mod dataflow;

@@ -148,11 +148,19 @@ pub(crate) fn fail(
 /// them (consumers of a failed node are skipped); the result must not show
 /// them either: a failed node has no outputs, as in the reference executor.
 /// Runs only after a failure, once per run, with the state exclusive again.
-#[inline]
+///
+/// The test of whether any node failed is inlined into every caller (in
+/// other files since the executor's split, where the whole function was no
+/// longer inlined: a call per run); the clean-up itself is out of line.
+#[inline(always)]
 pub(crate) fn clear_failed_outputs(plan: &Plan, state: &mut ExecutionState) {
-    if !state.scratch.dirty_failures {
-        return;
+    if state.scratch.dirty_failures {
+        clear_failed_outputs_now(plan, state);
     }
+}
+
+#[inline(never)]
+fn clear_failed_outputs_now(plan: &Plan, state: &mut ExecutionState) {
     let shared = &mut state.shared;
     for m in 0..plan.module_count() as u32 {
         let n = NodeIx(m); // modules are nodes 0..module_count

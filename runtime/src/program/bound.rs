@@ -73,6 +73,10 @@ impl ProgramInner {
 /// `earlier` comes by reference: a `Vec` passed by value is three words a
 /// caller has just stored, read back here in a 16-byte load that waits on
 /// store forwarding, on every run, errors or not.
+///
+/// `#[inline]`: `Program::fill` inlined it when both were in one file, and
+/// a call of its own costs every run a few instructions.
+#[inline]
 pub(crate) fn fill_inputs<I>(
     plan: &Plan,
     state: &mut ExecutionState,

@@ -4,6 +4,14 @@
 //! Binding resolves each module node to its implementation once; afterwards
 //! modules are reached by index only. A `Program` is `Send + Sync` and a
 //! clone is one reference-count increment.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | [`Program`]: load, bind, the run entry points, input and output handles |
+//! | `bound.rs` | its insides, and writing inputs and building results (shared with the reference executor) |
+//! | `node_table.rs` | per node, everything the executor needs, resolved at bind |
+//! | `pool.rs`, `shard.rs` | the state pool ([`StatePool`](pool::StatePool)) and per-thread shards |
+//! | `metrics.rs` | counters, summed when read |
 
 pub(crate) mod bound;
 pub mod metrics;

@@ -88,6 +88,16 @@
 //!   path to it.
 //!
 //! `docs/correctness.md` lists which test or loom model checks each rule.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | [`ExecutionState`]: the arrays above, the scratch, cancel and reset |
+//! | `status.rs` | the status cell: phase, generation, failed upstream; RMW transitions |
+//! | `slot.rs` | the write-once slot (rules W1-W3) |
+//! | `in_flight.rs` | the in-flight list and the future cells, and dropping them (S7) |
+//! | `failure.rs` | a node's failure detail (S8) |
+//! | `hot_slot.rs` | the pool's per-shard hot slot (H1-H2) |
+//! | `sync.rs` | the loom shim: atomics and `UnsafeCell` (the bottom of the crate) |
 
 pub(crate) mod failure;
 pub(crate) mod hot_slot;
