@@ -1,7 +1,7 @@
 //! loom models of the state protocol (see the rules in [`crate::state`]).
 //!
 //! Each model runs the real `StatusCell`, slot, pending-count and
-//! `executor::finish` code on loom's atomics, and loom explores every
+//! `exec::propagate::finish` code on loom's atomics, and loom explores every
 //! interleaving of the threads. Run with
 //! `RUSTFLAGS="--cfg asterism_loom" cargo test -p asterism-runtime --release --lib loom_models`
 //! (a custom cfg name, because `--cfg loom` also switches tokio into its own

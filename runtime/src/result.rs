@@ -99,7 +99,7 @@ impl<'p> ExecutionResult<'p> {
     #[inline]
     pub fn value(&self, s: SlotIx) -> Option<&CValue> {
         // A failed module's partial outputs were emptied at the end of the
-        // run (`executor::clear_failed_outputs`), so a filled slot is a result.
+        // run (`exec::propagate::clear_failed_outputs`), so a filled slot is a result.
         self.guard.state().shared.slots.get(s.ix())?.get()
     }
 

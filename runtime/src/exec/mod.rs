@@ -59,7 +59,7 @@
 //!
 //! | file | job |
 //! |---|---|
-//! | `mod.rs` | the entry points: [`drive`] (async), [`run_sync`], [`run_sync_with`] |
+//! | `mod.rs` | the entry points: `drive` (async), `run_sync`, `run_sync_with` |
 //! | `run_options.rs` | [`RunOptions`] (deadline, cancellation) and [`Abort`] |
 //! | `ctx.rs` | what a run is given (`ExecCtx`) and counts (`RunCounts`) |
 //! | `in_order.rs` | the walk in order, and the switch to the dataflow loop |

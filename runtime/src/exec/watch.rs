@@ -1,7 +1,7 @@
 //! Between-node checks of an execution's deadline and cancellation token.
 //!
 //! While an async module is pending, the driver waits on the token's
-//! future and on a timer armed for the deadline (`executor::drive_poll`).
+//! future and on a timer armed for the deadline (`drive_poll`, `dataflow.rs`).
 //! Sync work cannot be interrupted, but it can be stopped between two
 //! nodes: the run loops ask the [`Watch`] after every node that has more
 //! work after it, so a token cancelled from another thread, or a deadline
