@@ -23,7 +23,8 @@ use asterism_compiler::{
     compile, CType, CValue, DagBuilder, ModuleSignature, NodeIx, Plan, Signatures, SlotIx,
 };
 
-use crate::exec::{finish, RunCounts};
+use crate::exec::propagate::finish;
+use crate::exec::RunCounts;
 use crate::modules::module::ModuleError;
 use crate::state::failure::NodeFailure;
 use crate::state::status::{Phase, Transition};
