@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::options::ModuleCallOptions;
 use crate::strict::{strip_bom, unique_map};
 use crate::transform::InlineTransform;
+pub use crate::transform::TransformProblem;
 use crate::value::CType;
 
 /// Name, description, tags and version of a pipeline or module node.
@@ -112,16 +113,6 @@ pub struct DataNodeSpec {
         deserialize_with = "unique_map"
     )]
     pub transform_inputs: BTreeMap<String, Uuid>,
-}
-
-/// Why a data node's transform cannot be resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TransformProblem {
-    /// The class name is not one we know.
-    Unknown(String),
-    /// The original's JSON named a transform that needs parameters, and the
-    /// parameters are not there.
-    MissingParameters(String),
 }
 
 impl DataNodeSpec {

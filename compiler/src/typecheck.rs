@@ -6,8 +6,9 @@
 //!
 //! - a `Literal` transform's value and a tagged input are checked with
 //!   [`check_value`] (the compiler and the runtime's input check);
-//! - [`CValue::has_type`], which the runtime calls on every input and every
-//!   module output, is [`conforms`] past its inline scalar test;
+//! - [`conforms`] is what the runtime calls on every input and every module
+//!   output (a tag test inline for scalars, the walk out of line);
+//!   [`CValue::has_type`] compares outer types only;
 //! - a transform's input and output types are checked by
 //!   [`transform_output`] at compile time;
 //! - a module node's declared `consumes` / `produces` are checked against the
@@ -67,7 +68,23 @@ fn error(path: &Path<'_>, problem: String) -> TypeError {
 }
 
 /// Whether `value` is of type `ty`, all the way down. Allocates nothing.
+///
+/// Scalars are a tag test inline (the runtime calls this on every input
+/// and every module output); containers are walked out of line.
+#[inline]
 pub fn conforms(value: &CValue, ty: &CType) -> bool {
+    match (value, ty) {
+        (CValue::String(_), CType::String)
+        | (CValue::Int(_), CType::Int)
+        | (CValue::Float(_), CType::Float)
+        | (CValue::Boolean(_), CType::Boolean) => true,
+        (CValue::String(_) | CValue::Int(_) | CValue::Float(_) | CValue::Boolean(_), _) => false,
+        _ => conforms_deep(value, ty),
+    }
+}
+
+#[inline(never)]
+fn conforms_deep(value: &CValue, ty: &CType) -> bool {
     check_at(&Path::Root(""), value, ty).is_ok()
 }
 
@@ -418,7 +435,10 @@ mod tests {
         let bad = CValue::list(vec![CValue::String("a".into()), CValue::Int(5)], CType::Int);
         let err = check_value("xs", &bad, &CType::list(CType::Int)).unwrap_err();
         assert_eq!(err.to_string(), "xs[0]: expected Int, found String");
-        assert!(!bad.has_type(&CType::list(CType::Int)));
+        assert!(
+            bad.has_type(&CType::list(CType::Int)),
+            "the outer type only"
+        );
         assert!(!conforms(&bad, &CType::list(CType::Int)));
     }
 
