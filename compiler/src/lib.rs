@@ -9,6 +9,8 @@
 //! - [`spec`]: [`DagSpec`] and its parts; [`builder`]: build one in code.
 //! - [`transform`]: inline transforms as data, with their semantics.
 //! - [`signature`]: what the compiler knows of modules, and name resolution.
+//! - [`image`]: the original's `PipelineImage`, read and written; [`jvm`]:
+//!   numbers as the JVM prints and rounds them.
 //! - [`compile()`]: validation (every problem, each naming its node) and the
 //!   [`Plan`].
 //!
@@ -33,22 +35,29 @@ pub mod builder;
 mod compile;
 pub mod error;
 pub mod ids;
+pub mod image;
+pub mod jvm;
 mod numbering;
 pub mod options;
 pub mod plain;
 pub mod plan;
 pub mod signature;
 pub mod spec;
+pub mod subtype;
 pub mod transform;
+mod transform_lists;
 pub mod value;
+pub mod warning;
 
 pub use builder::{DagBuilder, DataKey, ModuleKey};
 pub use compile::compile;
 pub use error::{CompileError, CompileErrors};
 pub use ids::{InputIx, ModuleIx, NodeIx, OutputIx, SlotIx, TransformIx};
+pub use image::PipelineImage;
 pub use options::ModuleCallOptions;
 pub use plan::{InputDecl, NodeKind, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
 pub use signature::{ModuleSignature, Port, Resolution, Signatures};
 pub use spec::{ComponentMetadata, DagSpec, DataNodeSpec, ModuleConfig, ModuleNodeSpec};
 pub use transform::{InlineTransform, TransformError};
 pub use value::{CType, CValue, Structure};
+pub use warning::CompileWarning;

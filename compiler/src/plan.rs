@@ -122,6 +122,8 @@ pub struct Plan {
     pub(crate) inputs: Vec<InputDecl>,
     /// Outputs in declared order; indexed by OutputIx.
     pub(crate) outputs: Vec<OutputDecl>,
+    /// What compiled but deserves a look (inputs nothing reads).
+    pub(crate) warnings: Vec<crate::warning::CompileWarning>,
 }
 
 impl Plan {
@@ -269,6 +271,11 @@ impl Plan {
     /// Declared outputs, in order.
     pub fn outputs(&self) -> &[OutputDecl] {
         &self.outputs
+    }
+
+    /// The compile warnings (a pipeline with warnings still runs).
+    pub fn warnings(&self) -> &[crate::warning::CompileWarning] {
+        &self.warnings
     }
 
     /// Resolves an input name to a handle, once; keep the handle.
