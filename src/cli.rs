@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use asterism::compiler::plain;
+use asterism::compiler::{image, plain};
+use asterism::runtime::branch::with_branch_modules;
 use asterism::runtime::{Config, NodeStatus};
 use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, Registry, RuntimeConfig};
 
@@ -15,15 +16,13 @@ fn read_file(path: &str, what: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} `{path}`: {e}"))
 }
 
+/// Reads a DagSpec or a PipelineImage (told apart by the image's
+/// `dagSpec` field).
 fn load_spec(file: &str) -> Result<DagSpec, String> {
     let text = read_file(file, "spec")?;
-    DagSpec::from_json(&text).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "a valid DagSpec",
-            _ => "valid JSON",
-        };
-        format!("`{file}` is not {what}: {e}")
-    })
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("`{file}` is not valid JSON: {e}"))?;
+    image::read_pipeline(&json).map_err(|e| format!("`{file}` is {e}"))
 }
 
 /// Writes to stderr, ignoring failure: there is nowhere left to report it,
@@ -38,9 +37,13 @@ pub(crate) fn check(file: &str) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let registry = Registry::with_stdlib();
+    let stdlib = Registry::with_stdlib();
+    let registry = with_branch_modules(&stdlib, &spec);
     match registry.compile(&spec) {
         Ok(plan) => {
+            for w in plan.warnings() {
+                to_stderr(&format!("warning: {w}\n"));
+            }
             let text = summary(file, &plan);
             match std::io::stdout().lock().write_all(text.as_bytes()) {
                 Ok(()) => 0,
@@ -107,6 +110,7 @@ pub(crate) fn run(
     timings: bool,
     format: OutputFormat,
     config: Option<&str>,
+    strict: bool,
 ) -> u8 {
     let config = match config {
         None => RuntimeConfig::default(),
@@ -137,7 +141,12 @@ pub(crate) fn run(
         Ok(j) => j,
         Err(e) => return fail(&format!("the inputs are not valid JSON: {e}")),
     };
-    let values = match program.decode_inputs(&json) {
+    let decoded = if strict {
+        program.decode_inputs_strict(&json)
+    } else {
+        program.decode_inputs(&json)
+    };
+    let values = match decoded {
         Ok(v) => v,
         Err(e) => return fail(&e.to_string()),
     };

@@ -1,7 +1,7 @@
 //! `asterism`: check and run pipelines from the command line.
 //!
-//! - `asterism check FILE`: compile a DagSpec and print a one-screen summary,
-//!   or every problem (exit 1).
+//! - `asterism check FILE`: compile a DagSpec (or a PipelineImage) and print
+//!   a one-screen summary and any warnings, or every problem (exit 1).
 //! - `asterism run FILE --inputs JSON`: run it once; the declared outputs go
 //!   to stdout as one JSON object. Exit 2 if a module failed (the outputs
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
@@ -27,12 +27,12 @@ struct Cli {
 enum Command {
     /// Compile a spec and print a summary of the plan, or every problem.
     Check {
-        /// The DagSpec JSON file.
+        /// The DagSpec or PipelineImage JSON file.
         file: String,
     },
     /// Run a spec once and print its declared outputs as JSON.
     Run {
-        /// The DagSpec JSON file.
+        /// The DagSpec or PipelineImage JSON file.
         file: String,
         /// Inputs as plain JSON (`{"x": 5}`), or `@path` to read a file.
         #[arg(long, default_value = "{}")]
@@ -46,6 +46,10 @@ enum Command {
         /// A TOML runtime configuration file.
         #[arg(long)]
         config: Option<String>,
+        /// Refuse record inputs with fields the record does not have (by
+        /// default they are ignored, as the original does).
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -75,7 +79,8 @@ fn main() -> ExitCode {
             timings,
             format,
             config,
-        } => cli::run(&file, &inputs, timings, format, config.as_deref()),
+            strict,
+        } => cli::run(&file, &inputs, timings, format, config.as_deref(), strict),
     };
     ExitCode::from(code)
 }

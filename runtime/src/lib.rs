@@ -31,6 +31,7 @@
 //! [`result`], [`config`], [`metrics`].
 #![warn(missing_docs)]
 
+pub mod branch;
 mod clock;
 pub mod config;
 pub mod error;

@@ -165,8 +165,10 @@ impl Program {
         registry: &Registry,
         config: &RuntimeConfig,
     ) -> Result<Program, LoadError> {
+        // The original's synthetic branch modules are rebuilt from the spec.
+        let registry = crate::branch::with_branch_modules(registry, spec);
         let plan = registry.compile(spec)?;
-        Ok(Program::bind(plan, registry, config)?)
+        Ok(Program::bind(plan, &registry, config)?)
     }
 
     /// The compiled plan.
