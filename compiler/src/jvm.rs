@@ -98,7 +98,8 @@ mod tests {
             (f64::INFINITY, "Infinity"),
             (f64::NEG_INFINITY, "-Infinity"),
             (f64::MAX, "1.7976931348623157E308"),
-            (3.14159, "3.14159"),
+            (3.25, "3.25"),
+            (125.5, "125.5"),
         ] {
             assert_eq!(double_to_string(d), want, "{d:?}");
         }

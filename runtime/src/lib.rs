@@ -25,7 +25,8 @@
 //! ```
 //!
 //! The pieces, one file each: [`module`] (modules and typed adapters in
-//! [`typed`]), [`registry`], [`stdlib`], [`state`] (the state and its
+//! [`typed`]), [`registry`], [`stdlib`], [`branch`] (the original's
+//! synthetic branch modules, rebuilt from a spec), [`state`] (the state and its
 //! protocol), [`status`] (the status cell), [`pool`], [`executor`],
 //! [`reference`](mod@reference) (the original's design, the baseline and oracle),
 //! [`result`], [`config`], [`metrics`].

@@ -159,7 +159,9 @@ impl Program {
         })
     }
 
-    /// Compiles a spec against the registry and binds it.
+    /// Compiles a spec against the registry and binds it. Branch modules of
+    /// the original's compiler that the registry does not answer are
+    /// rebuilt from the spec ([`crate::branch`]).
     pub fn load(
         spec: &DagSpec,
         registry: &Registry,
