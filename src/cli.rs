@@ -18,7 +18,7 @@ fn read_file(path: &str, what: &str) -> Result<String, String> {
 
 /// Reads a DagSpec or a PipelineImage (told apart by the image's
 /// `dagSpec` field).
-fn load_spec(file: &str) -> Result<DagSpec, String> {
+pub(crate) fn load_spec(file: &str) -> Result<DagSpec, String> {
     let text = read_file(file, "spec")?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("`{file}` is not valid JSON: {e}"))?;
@@ -54,7 +54,7 @@ pub(crate) fn check(file: &str) -> u8 {
     }
 }
 
-fn fail(message: &str) -> u8 {
+pub(crate) fn fail(message: &str) -> u8 {
     to_stderr(&format!("error: {}\n", message.trim_end()));
     1
 }
@@ -111,6 +111,7 @@ pub(crate) fn run(
     format: OutputFormat,
     config: Option<&str>,
     strict: bool,
+    dot: Option<&str>,
 ) -> u8 {
     let config = match config {
         None => RuntimeConfig::default(),
@@ -179,6 +180,7 @@ pub(crate) fn run(
         if timings {
             to_stderr(&timing_table(&result));
         }
+        let picture = dot.map(|path| crate::cli_dot::write_run_picture(path, &result));
         let problems = result.problems();
         for p in &problems {
             to_stderr(&format!("error: {p}\n"));
@@ -186,6 +188,8 @@ pub(crate) fn run(
         // Outputs that never reached stdout are bad whatever else happened.
         if let Err(e) = written {
             fail(&format!("cannot write the outputs to stdout: {e}"))
+        } else if let Some(Err(e)) = picture {
+            fail(&e)
         } else if problems.is_empty() {
             0
         } else {
