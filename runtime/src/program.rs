@@ -490,7 +490,11 @@ where
             });
             continue;
         };
-        if !value.has_type(&decl.ty) {
+        // A List given for a Seq (or the reverse) is accepted, as at module
+        // ports; the type is built only when the exact check fails.
+        if !value.has_type(&decl.ty)
+            && !asterism_compiler::subtype::port_accepts(&decl.ty, &value.ctype())
+        {
             errors.push(InputError::Mistyped {
                 name: decl.name.clone(),
                 expected: decl.ty.clone(),

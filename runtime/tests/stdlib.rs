@@ -970,3 +970,25 @@ fn log_passes_its_message_through() {
     assert_eq!(f("hello"), string("hello"));
     assert_eq!(f(""), string(""));
 }
+
+#[test]
+fn a_seq_feeds_a_list_module_and_a_list_feeds_a_seq_input() {
+    let seq = CValue::seq(vec![int(1), int(2), int(3)], CType::Int);
+    assert_eq!(
+        ok(
+            "stdlib.list-sum",
+            &[("list", seq.clone())],
+            "out",
+            CType::Int
+        ),
+        int(6)
+    );
+    // The pipeline's input is a Seq<Int>; a List<Int> value is accepted for it.
+    let spec = one_module_spec("stdlib.list-sum", &[("list", seq)], "out", &CType::Int);
+    let program = Program::load(&spec, &Registry::with_stdlib(), &RuntimeConfig::default())
+        .expect("List<Int> port, Seq<Int> node");
+    assert_eq!(
+        run_once(&program, &[("list", ints(&[4, 5]))]),
+        Outcome::Value(int(9))
+    );
+}
