@@ -13,8 +13,8 @@ use std::borrow::Cow;
 
 use asterism_compiler::{CType, DagSpec, ModuleNodeSpec, ModuleSignature};
 
-use crate::module::Module;
-use crate::registry::Registry;
+use crate::modules::module::Module;
+use crate::modules::registry::Registry;
 
 /// Whether a module node is one of the original's branch modules.
 pub fn is_branch_module(node: &ModuleNodeSpec) -> bool {
