@@ -27,12 +27,11 @@ use uuid::Uuid;
 use crate::error::{CompileError, CompileErrors};
 use crate::ids::{Csr, InputIx, ModuleIx, NodeIx, SlotIx, TransformIx};
 use crate::numbering::walk_order;
-use crate::plan::{InputDecl, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
+use crate::plan::{CompileWarning, InputDecl, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
 use crate::signature::{short_name, ModuleSignature, Resolution, Signatures};
 use crate::spec::{DagSpec, TransformProblem};
 use crate::subtype::port_accepts;
 use crate::transform::InlineTransform;
-use crate::warning::CompileWarning;
 
 /// Names of everything in a spec, by dense index, for error messages.
 struct Names<'s> {

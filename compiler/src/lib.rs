@@ -47,7 +47,6 @@ pub mod subtype;
 pub mod transform;
 mod transform_lists;
 pub mod value;
-pub mod warning;
 
 pub use builder::{DagBuilder, DataKey, ModuleKey};
 pub use compile::compile;
@@ -55,9 +54,10 @@ pub use error::{CompileError, CompileErrors};
 pub use ids::{InputIx, ModuleIx, NodeIx, OutputIx, SlotIx, TransformIx};
 pub use image::PipelineImage;
 pub use options::ModuleCallOptions;
-pub use plan::{InputDecl, NodeKind, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
+pub use plan::{
+    CompileWarning, InputDecl, NodeKind, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT,
+};
 pub use signature::{ModuleSignature, Port, Resolution, Signatures};
 pub use spec::{ComponentMetadata, DagSpec, DataNodeSpec, ModuleConfig, ModuleNodeSpec};
 pub use transform::{InlineTransform, TransformError};
 pub use value::{CType, CValue, Structure};
-pub use warning::CompileWarning;

@@ -304,8 +304,11 @@ impl InlineTransform {
             InlineTransform::Collect => Ok(crate::transform_lists::collect(input(0), out_type)),
             InlineTransform::Interleave => {
                 crate::transform_lists::interleave(input(0), input(1), out_type)
+                    .map_err(TransformError)
             }
-            InlineTransform::Zip => crate::transform_lists::zip(input(0), input(1), out_type),
+            InlineTransform::Zip => {
+                crate::transform_lists::zip(input(0), input(1), out_type).map_err(TransformError)
+            }
         }
     }
 }

@@ -2,15 +2,15 @@
 //! their single-execution behaviour: `Collect` (a sequence as a list),
 //! `Interleave` (alternate two lists) and `Zip` (pair two lists). Streaming
 //! modes (chunking, non-deterministic merge) are the original's plan for
-//! streams and do not apply to one execution.
+//! streams and do not apply to one execution. Errors are the message of a
+//! `TransformError`, which the caller wraps.
 
-use crate::transform::TransformError;
 use crate::value::{CType, CValue};
 
 /// The elements of a list or sequence, or an error naming the transform.
-fn elements<'v>(kind: &str, side: &str, v: &'v CValue) -> Result<&'v [CValue], TransformError> {
+fn elements<'v>(kind: &str, side: &str, v: &'v CValue) -> Result<&'v [CValue], String> {
     v.as_list()
-        .ok_or_else(|| TransformError(format!("{kind}: {side} is {}, not a List or Seq", v.tag())))
+        .ok_or_else(|| format!("{kind}: {side} is {}, not a List or Seq", v.tag()))
 }
 
 /// The element type a list-typed node declares, else `fallback`'s.
@@ -37,7 +37,7 @@ pub(crate) fn interleave(
     left: &CValue,
     right: &CValue,
     out_type: &CType,
-) -> Result<CValue, TransformError> {
+) -> Result<CValue, String> {
     let (l, r) = (
         elements("Interleave", "left", left)?,
         elements("Interleave", "right", right)?,
@@ -59,11 +59,7 @@ pub(crate) fn interleave(
 
 /// `Zip`: records `{_1: l_i, _2: r_i}` (the field names of the original's
 /// Scala pairs), stopping at the shorter list.
-pub(crate) fn zip(
-    left: &CValue,
-    right: &CValue,
-    out_type: &CType,
-) -> Result<CValue, TransformError> {
+pub(crate) fn zip(left: &CValue, right: &CValue, out_type: &CType) -> Result<CValue, String> {
     let (l, r) = (
         elements("Zip", "left", left)?,
         elements("Zip", "right", right)?,
@@ -76,9 +72,9 @@ pub(crate) fn zip(
         CType::product([("_1", elem_type(left)), ("_2", elem_type(right))])
     });
     let CType::Product(structure) = &elem else {
-        return Err(TransformError(format!(
+        return Err(format!(
             "Zip: the node's elements are declared {elem}; declare them {{_1: .., _2: ..}}"
-        )));
+        ));
     };
     let pairs = l
         .iter()
