@@ -22,6 +22,13 @@
 //! added where the test read a node's state directly).
 //!
 //! All cases run; every failure is listed at the end, naming file and test.
+//!
+//! The files are written by two scripts (deterministic UUIDs, so a rerun
+//! changes nothing): `tests/conformance/tools/stdlib_cases.py MIRROR DIR`
+//! extracts the one-call programs of the original's stdlib tests from its
+//! Scala sources (MIRROR: a git directory of the original);
+//! `tests/conformance/tools/hand_cases.py DIR` holds the cases written by
+//! hand. Edit the scripts, not the JSON.
 
 use std::path::{Path, PathBuf};
 

@@ -224,11 +224,6 @@ def inline():
     c.append(one_transform("FieldAccessTransform with union should access field from union inner record", "FieldAccess",
                            I, [("source", "u", U(point=rec(x=I, y=I), label=S))], {"field": "x"},
                            inputs={"u": {"tag": "point", "value": {"x": 3, "y": 4}}}, outputs={"out": 3}, note=None))
-    c.append(one_transform("InlineTransform should handle chained field access through nested lists", "FieldAccess",
-                           L(L(I)), [("source", "p", L(rec(items=L(rec(v=I)))))], {"field": "items"},
-                           inputs={"p": [{"items": [{"v": 1}]}]}, outputs={"out": [[{"v": 1}]]}, note=None)
-             if False else None)
-    c = [x for x in c if x]
     cond = [("cond", "c", B), ("thenBr", "a", I), ("elseBr", "b", I)]
     c.append(one_transform("ConditionalTransform should return thenBr when condition is true", "Conditional", I, cond,
                            inputs={"c": True, "a": 1, "b": 2}, outputs={"out": 1}, note=None))
