@@ -215,15 +215,15 @@ fn canonical_text(dag: &DagSpec) -> String {
     }
     for (uuid, d, ty) in &data {
         let _ = writeln!(s, "  data[{}]:{}={ty}", idx(uuid), d.name);
-        let mut nicks: Vec<(String, &String)> = d
+        // The original sorts nicknames by the module UUID's text.
+        let mut nicks: Vec<(String, &Uuid, &String)> = d
             .nicknames
             .iter()
-            .map(|(u, n)| (u.to_string(), n))
+            .map(|(u, n)| (u.to_string(), u, n))
             .collect();
         nicks.sort();
-        for (module, nick) in nicks {
-            let module: Uuid = module.parse().expect("printed from a UUID");
-            let _ = writeln!(s, "    nickname:{}={nick}", idx(&module));
+        for (_, module, nick) in nicks {
+            let _ = writeln!(s, "    nickname:{}={nick}", idx(module));
         }
         if let Ok(Some(t)) = d.transform() {
             // Scala's getSimpleName of a case object ends in `$`.
