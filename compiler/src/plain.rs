@@ -412,4 +412,54 @@ mod tests {
             "f: expected Int, found number"
         );
     }
+
+    #[test]
+    fn unions_read_tagged_untagged_and_one_key_and_write_tagged() {
+        let point = CType::product([("x", CType::Int), ("y", CType::Int)]);
+        let ty = CType::Union(
+            [
+                ("point".to_owned(), point.clone()),
+                ("x1".to_owned(), CType::product([("x", CType::Int)])),
+                ("label".to_owned(), CType::String),
+            ]
+            .into(),
+        );
+        let want = json!({"tag": "point", "value": {"x": 1, "y": 2}});
+        for given in [
+            want.clone(),
+            json!({"x": 1, "y": 2, "z": 3}),
+            json!({"point": {"x": 1, "y": 2}}),
+        ] {
+            let v = decode("u", &ty, &given).unwrap();
+            assert!(v.has_type(&ty));
+            assert_eq!(encode(&v), want, "from {given}");
+        }
+        // The untagged record with extra fields is refused in strict mode.
+        assert!(decode_strict("u", &ty, &json!({"x": 1, "y": 2, "z": 3})).is_err());
+        assert_eq!(
+            decode("u", &ty, &json!({"tag": "nope", "value": 1}))
+                .unwrap_err()
+                .path,
+            "u.tag"
+        );
+        assert_eq!(
+            decode("u", &ty, &json!({"tag": "label", "value": 5}))
+                .unwrap_err()
+                .to_string(),
+            "u.value: expected String, found integer"
+        );
+    }
+
+    #[test]
+    fn whole_floats_read_as_ints_and_odd_floats_write_as_strings() {
+        assert_eq!(decode("n", &CType::Int, &json!(5.0)), Ok(CValue::Int(5)));
+        assert_eq!(decode("n", &CType::Int, &json!(1e2)), Ok(CValue::Int(100)));
+        assert!(decode("n", &CType::Int, &json!(1e19)).is_err());
+        assert_eq!(encode(&CValue::Float(f64::NAN)), json!("NaN"));
+        assert_eq!(
+            encode(&CValue::Float(f64::NEG_INFINITY)),
+            json!("-Infinity")
+        );
+        assert_eq!(encode(&CValue::Float(3.0)).to_string(), "3.0");
+    }
 }

@@ -65,3 +65,60 @@ pub fn with_branch_modules<'r>(registry: &'r Registry, spec: &DagSpec) -> Cow<'r
     }
     Cow::Owned(extended)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use asterism_compiler::ComponentMetadata;
+
+    fn node(name: &str, cases: usize) -> ModuleNodeSpec {
+        let mut consumes: std::collections::BTreeMap<String, CType> = (0..cases)
+            .flat_map(|i| {
+                [
+                    (format!("cond{i}"), CType::Boolean),
+                    (format!("expr{i}"), CType::Int),
+                ]
+            })
+            .collect();
+        consumes.insert("otherwise".into(), CType::Int);
+        ModuleNodeSpec {
+            metadata: ComponentMetadata::named(name),
+            consumes,
+            produces: [("out".to_owned(), CType::Int)].into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_branch_module_has_the_originals_ports_in_case_order() {
+        let m = branch_module(&node("p.branch-1234abcd", 2));
+        let params: Vec<&str> = m
+            .signature()
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(params, ["cond0", "expr0", "cond1", "expr1", "otherwise"]);
+        assert_eq!(m.signature().outputs[0].name, "out");
+        assert_eq!(m.signature().outputs[0].ty, CType::Int);
+        assert!(is_branch_module(&node("p.branch-1", 0)));
+        assert!(!is_branch_module(&node("p.branches", 0)));
+    }
+
+    #[test]
+    fn a_registered_module_of_the_same_name_is_never_shadowed() {
+        let spec = DagSpec {
+            modules: [(uuid::Uuid::from_u128(1), node("p.branch-1", 1))].into(),
+            ..Default::default()
+        };
+        let empty = Registry::new();
+        assert!(with_branch_modules(&empty, &spec)
+            .get("p.branch-1")
+            .is_some());
+        let mut own = Registry::new();
+        own.register(Module::sync("p.branch-1", ["x"], "out", |x: i64| x));
+        let reg = with_branch_modules(&own, &spec);
+        assert!(matches!(reg, Cow::Borrowed(_)));
+        assert_eq!(reg.get("p.branch-1").unwrap().signature().params.len(), 1);
+    }
+}
