@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use asterism::compiler::plain;
+use asterism::compiler::{image, plain, strict};
+use asterism::runtime::branch::with_branch_modules;
 use asterism::runtime::{Config, NodeStatus};
 use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, Registry, RuntimeConfig};
 
@@ -53,15 +54,15 @@ fn read_file(path: &str, what: &str, limit: u64, flag: &str) -> Result<String, S
     })
 }
 
+/// Reads a DagSpec or a PipelineImage (told apart by the image's
+/// `dagSpec` field), strictly: a key given twice anywhere is refused.
 pub(crate) fn load_spec(file: &str, limit: u64) -> Result<DagSpec, String> {
     let text = read_file(file, "spec", limit, "--max-spec-bytes")?;
-    DagSpec::from_json(&text).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "a valid DagSpec",
-            _ => "valid JSON",
-        };
-        format!("`{file}` is not {what}: {e}")
-    })
+    let json = strict::parse_json(&text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => format!("`{file}` is not a valid DagSpec: {e}"),
+        _ => format!("`{file}` is not valid JSON: {e}"),
+    })?;
+    image::read_pipeline(&json).map_err(|e| format!("`{file}` is {e}"))
 }
 
 /// Writes to stderr, ignoring failure: there is nowhere left to report it,
@@ -76,9 +77,13 @@ pub(crate) fn check(file: &str, limits: Limits) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let registry = Registry::with_stdlib();
+    let stdlib = Registry::with_stdlib();
+    let registry = with_branch_modules(&stdlib, &spec);
     match registry.compile(&spec) {
         Ok(plan) => {
+            for w in plan.warnings() {
+                to_stderr(&format!("warning: {w}\n"));
+            }
             let text = summary(file, &plan);
             match std::io::stdout().lock().write_all(text.as_bytes()) {
                 Ok(()) => 0,
@@ -145,6 +150,7 @@ pub(crate) fn run(
     timings: bool,
     format: OutputFormat,
     config: Option<&str>,
+    strict: bool,
     dot: Option<&str>,
     limits: Limits,
 ) -> u8 {
@@ -178,7 +184,12 @@ pub(crate) fn run(
         Ok(j) => j,
         Err(e) => return fail(&format!("the inputs are not valid JSON: {e}")),
     };
-    let values = match program.decode_inputs(&json) {
+    let decoded = if strict {
+        program.decode_inputs_strict(&json)
+    } else {
+        program.decode_inputs(&json)
+    };
+    let values = match decoded {
         Ok(v) => v,
         Err(e) => return fail(&e.to_string()),
     };

@@ -35,7 +35,9 @@ pub(crate) fn dot(file: &str, format: PictureFormat, limits: Limits) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let plan = match Registry::with_stdlib().compile(&spec) {
+    let stdlib = Registry::with_stdlib();
+    let registry = asterism::runtime::branch::with_branch_modules(&stdlib, &spec);
+    let plan = match registry.compile(&spec) {
         Ok(p) => p,
         Err(errors) => return fail(&format!("{file}: {errors}")),
     };

@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 
 use crate::compiler::strict::{parse_json, strip_bom};
 use crate::compiler::typecheck::check_value;
+use crate::compiler::{image, PipelineImage};
+use crate::runtime::branch::with_branch_modules;
 use crate::{CType, CValue, DagSpec, ExecutionResult, NodeIx, NodeStatus, Program, Registry};
 use crate::{InputIx, RuntimeConfig, SlotIx};
 
@@ -59,10 +61,11 @@ fn assert_all_terminal(result: &ExecutionResult<'_>, what: &str) {
     }
 }
 
-/// Bytes as a [`DagSpec`]: the spec round-trips through JSON; if it
-/// compiles, the plan passes [`Plan::check_invariants`](crate::Plan::check_invariants);
-/// if it binds to the standard modules, one run on sample inputs succeeds and
-/// leaves every node terminal.
+/// Bytes as a [`DagSpec`] or a PipelineImage: the spec round-trips through
+/// JSON (an image also through [`PipelineImage`](crate::compiler::PipelineImage));
+/// if it compiles (with the original's branch modules rebuilt), the plan
+/// passes [`Plan::check_invariants`](crate::Plan::check_invariants); if it
+/// binds, one run on sample inputs succeeds and leaves every node terminal.
 pub fn spec_target(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -83,8 +86,27 @@ pub fn spec_target(data: &[u8]) {
             );
         }
     }
-    let Ok(spec) = parsed else {
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(strip_bom(text)) else {
         return;
+    };
+    let spec = if image::is_image(&json) {
+        let Ok(spec) = image::read_pipeline(&json) else {
+            return;
+        };
+        let written = PipelineImage::from_spec(spec.clone()).to_json();
+        let again = serde_json::from_str(&written)
+            .map_err(|e| e.to_string())
+            .and_then(|j| image::read_pipeline(&j).map_err(|e| e.to_string()));
+        match again {
+            Ok(again) => assert_eq!(again, spec, "the image changed through to_json:\n{written}"),
+            Err(e) => panic!("to_json wrote an image that does not read back ({e}):\n{written}"),
+        }
+        spec
+    } else {
+        let Ok(spec) = parsed else {
+            return;
+        };
+        spec
     };
 
     let written = spec.to_json();
@@ -93,7 +115,8 @@ pub fn spec_target(data: &[u8]) {
         Err(e) => panic!("to_json wrote JSON that does not parse back ({e}):\n{written}"),
     }
 
-    let registry = registry();
+    let registry = with_branch_modules(registry(), &spec);
+    let registry = &*registry;
     let Ok(plan) = registry.compile(&spec) else {
         return;
     };

@@ -1,7 +1,7 @@
 //! `asterism`: check and run pipelines from the command line.
 //!
-//! - `asterism check FILE`: compile a DagSpec and print a one-screen summary,
-//!   or every problem (exit 1).
+//! - `asterism check FILE`: compile a DagSpec (or a PipelineImage) and print
+//!   a one-screen summary and any warnings, or every problem (exit 1).
 //! - `asterism run FILE --inputs JSON`: run it once; the declared outputs go
 //!   to stdout as one JSON object. Exit 2 if a module failed (the outputs
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
@@ -37,14 +37,14 @@ struct Cli {
 enum Command {
     /// Compile a spec and print a summary of the plan, or every problem.
     Check {
-        /// The DagSpec JSON file.
+        /// The DagSpec or PipelineImage JSON file.
         file: String,
         #[command(flatten)]
         limits: LimitArgs,
     },
     /// Run a spec once and print its declared outputs as JSON.
     Run {
-        /// The DagSpec JSON file.
+        /// The DagSpec or PipelineImage JSON file.
         file: String,
         /// Inputs as plain JSON (`{"x": 5}`), or `@path` to read a file.
         #[arg(long, default_value = "{}")]
@@ -58,6 +58,10 @@ enum Command {
         /// A TOML runtime configuration file.
         #[arg(long)]
         config: Option<String>,
+        /// Refuse record inputs with fields the record does not have (by
+        /// default they are ignored, as the original does).
+        #[arg(long)]
+        strict: bool,
         /// Write a picture of the run to this file: Graphviz DOT, each node
         /// coloured by its status (Mermaid if the path ends in `.mmd`).
         #[arg(long, value_name = "PATH")]
@@ -67,7 +71,7 @@ enum Command {
     },
     /// Print a picture of a spec: Graphviz DOT, or a Mermaid flowchart.
     Dot {
-        /// The DagSpec JSON file.
+        /// The DagSpec or PipelineImage JSON file.
         file: String,
         /// The picture's format.
         #[arg(long, value_enum, default_value_t = cli_dot::PictureFormat::Dot)]
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
             timings,
             format,
             config,
+            strict,
             dot,
             limits,
         } => cli::run(
@@ -135,6 +140,7 @@ fn main() -> ExitCode {
             timings,
             format,
             config.as_deref(),
+            strict,
             dot.as_deref(),
             limits.limits(),
         ),

@@ -10,7 +10,8 @@
 //!    node's nickname for the module (never by edge order or node name), and
 //!    check each data node's type against the port it plays.
 //! 4. Resolve inline transforms and bind their inputs by name.
-//! 5. The rest are user inputs; bind declared outputs.
+//! 5. The rest are user inputs (one that nothing reads is a warning, as the
+//!    original runs such pipelines); bind declared outputs.
 //! 6. Order the nodes topologically (Kahn), measure depth, report cycles.
 //!
 //! Hashing happens here and only here: the plan that comes out is arrays.
@@ -26,9 +27,10 @@ use uuid::Uuid;
 use crate::error::{CompileError, CompileErrors};
 use crate::ids::{Csr, InputIx, ModuleIx, NodeIx, SlotIx, TransformIx};
 use crate::numbering::walk_order;
-use crate::plan::{InputDecl, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
+use crate::plan::{CompileWarning, InputDecl, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
 use crate::signature::{short_name, ModuleSignature, Resolution, Signatures};
 use crate::spec::{DagSpec, ModuleNodeSpec, TransformProblem};
+use crate::subtype::port_accepts;
 use crate::transform::InlineTransform;
 use crate::typecheck::{check_transform, is_subtype};
 use crate::value::CType;
@@ -203,7 +205,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         }
-        if node.c_type != sig.outputs[pos].ty {
+        if !port_accepts(&sig.outputs[pos].ty, &node.c_type) {
             errors.push(CompileError::TypeMismatch {
                 data: names.data(d),
                 module: names.module(m),
@@ -292,7 +294,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         }
-        if node.c_type != sig.params[pos].ty {
+        if !port_accepts(&sig.params[pos].ty, &node.c_type) {
             errors.push(CompileError::TypeMismatch {
                 data: names.data(d),
                 module: names.module(m),
@@ -337,7 +339,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             Err(TransformProblem::Unknown(class)) => {
                 errors.push(CompileError::BadTransform {
                     data: names.data(d),
-                    problem: format!("`{class}` is not a known transform; use one of Merge, Project, FieldAccess, Conditional, Guard, Coalesce, And, Or, Not, Literal, StringInterpolation, ListLiteral, RecordBuild"),
+                    problem: format!("`{class}` is not a known transform; use one of Merge, Project, FieldAccess, Conditional, Guard, Coalesce, And, Or, Not, Literal, StringInterpolation, ListLiteral, RecordBuild, Collect, Interleave, Zip"),
                 });
                 continue;
             }
@@ -492,16 +494,16 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         consumed[o.slot.ix()] = true;
     }
     let mut inputs: Vec<InputDecl> = Vec::new();
+    let mut warnings = Vec::new();
     for (d, uuid) in names.slot_uuid.iter().enumerate() {
         let node = &spec.data[uuid];
         if claimed[d].is_some() || node.is_transform() {
             continue;
         }
         if !consumed[d] {
-            errors.push(CompileError::Orphan {
+            warnings.push(CompileWarning::UnreadInput {
                 data: names.data(d),
             });
-            continue;
         }
         inputs.push(InputDecl {
             name: node.name.clone(),
@@ -636,6 +638,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         depth: order.depth,
         inputs,
         outputs,
+        warnings,
         module_uuid: names.module_uuid,
         slot_uuid: names.slot_uuid,
     };
@@ -678,10 +681,12 @@ fn check_declaration(
                 });
                 continue;
             };
+            // Lists and sequences stand for each other at ports, as where
+            // data nodes bind (`port_accepts`).
             let fits = if port_kind == "parameter" {
-                is_subtype(ty, actual)
+                is_subtype(ty, actual) || port_accepts(actual, ty)
             } else {
-                is_subtype(actual, ty)
+                is_subtype(actual, ty) || port_accepts(ty, actual)
             };
             if !fits {
                 errors.push(CompileError::DeclarationMismatch {

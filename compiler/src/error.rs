@@ -228,12 +228,6 @@ pub enum CompileError {
         /// The other.
         second: NodeRef,
     },
-    /// A data node that nothing produces, nothing reads and no output returns.
-    #[error("data node {data} is neither produced nor used: no module or transform produces it, and nothing consumes it or returns it as an output; connect it or remove it")]
-    Orphan {
-        /// The data node.
-        data: NodeRef,
-    },
     /// The graph has a cycle.
     #[error(
         "cycle: {}; break it so that no node depends on itself",

@@ -113,7 +113,9 @@ fn check_at(path: &Path<'_>, value: &CValue, ty: &CType) -> Result<(), TypeError
         | (CType::Int, CValue::Int(_))
         | (CType::Float, CValue::Float(_))
         | (CType::Boolean, CValue::Boolean(_)) => Ok(()),
-        (CType::List(e), CValue::List(items, t)) | (CType::Seq(e), CValue::Seq(items, t)) => {
+        // A list stands for a sequence and the reverse, as at module ports
+        // (the original's `List<T> <: Seq<T>`; modules read both alike).
+        (CType::List(e) | CType::Seq(e), CValue::List(items, t) | CValue::Seq(items, t)) => {
             if t != e {
                 return carried(value.tag(), &format_args!("element type {t}"));
             }
@@ -325,6 +327,34 @@ pub fn transform_output(
             }
             CType::list(elem)
         }
+        InlineTransform::Collect => CType::list(match input(0) {
+            CType::List(e) | CType::Seq(e) => (**e).clone(),
+            other => other.clone(),
+        }),
+        InlineTransform::Interleave | InlineTransform::Zip => {
+            let elems = |i: usize| match input(i) {
+                CType::List(e) | CType::Seq(e) => Ok((**e).clone()),
+                other => Err(format!(
+                    "input `{}` is {other}, but {} needs a List or Seq",
+                    names[i],
+                    transform.kind()
+                )),
+            };
+            let (l, r) = (elems(0)?, elems(1)?);
+            let elem = if matches!(transform, InlineTransform::Zip) {
+                CType::product([("_1", l), ("_2", r)])
+            } else if l == r {
+                l
+            } else {
+                return Err(format!(
+                    "Interleave needs two lists of one element type, given {l} and {r}"
+                ));
+            };
+            match declared {
+                CType::Seq(_) => CType::Seq(Box::new(elem)),
+                _ => CType::list(elem),
+            }
+        }
         InlineTransform::RecordBuild { fields } => CType::Product(
             fields
                 .iter()
@@ -341,58 +371,56 @@ fn merge_structures(l: &Structure, r: &Structure) -> CType {
     CType::Product(s)
 }
 
-fn merge_type(l: &CType, r: &CType) -> Result<CType, String> {
-    let record_list = |t: &CType| match t {
+/// A list's or a sequence's record elements, with a rebuild of the same
+/// kind of container around a new element type.
+fn record_elems(t: &CType) -> Option<(&Structure, fn(CType) -> CType)> {
+    match t {
         CType::List(e) => match &**e {
-            CType::Product(s) => Some(s.clone()),
+            CType::Product(s) => Some((s, CType::list)),
+            _ => None,
+        },
+        CType::Seq(e) => match &**e {
+            CType::Product(s) => Some((s, |t| CType::Seq(Box::new(t)))),
             _ => None,
         },
         _ => None,
-    };
+    }
+}
+
+/// The original's Merge: records merge (right wins per field), lists or
+/// sequences of records merge element-wise or with a record broadcast over
+/// them, and any other pair gives the right side.
+fn merge_type(l: &CType, r: &CType) -> Result<CType, String> {
     Ok(match (l, r) {
         (CType::Product(a), CType::Product(b)) => merge_structures(a, b),
-        _ => match (record_list(l), record_list(r), l, r) {
-            (Some(a), Some(b), _, _) => CType::list(merge_structures(&a, &b)),
-            (Some(a), None, _, CType::Product(b)) => CType::list(merge_structures(&a, b)),
-            (None, Some(b), CType::Product(a), _) => CType::list(merge_structures(a, &b)),
-            _ => {
-                return Err(format!(
-                    "Merge takes two records, two lists of records, or a list of records and a record; it was given {l} and {r}"
-                ))
-            }
+        _ => match (record_elems(l), record_elems(r), l, r) {
+            (Some((a, _)), Some((b, wrap)), _, _) => wrap(merge_structures(a, b)),
+            (Some((a, wrap)), None, _, CType::Product(b)) => wrap(merge_structures(a, b)),
+            (None, Some((b, wrap)), CType::Product(a), _) => wrap(merge_structures(a, b)),
+            _ => r.clone(),
         },
     })
 }
 
+/// The original's Project: the named fields the record has (a missing one
+/// is left out), over each element of a list or sequence of records; any
+/// other value passes through unchanged.
 fn project_type(fields: &[String], source: &CType) -> Result<CType, String> {
-    let keep = |s: &Structure| -> Result<CType, String> {
-        let mut out = Structure::new();
-        for f in fields {
-            match s.get(f) {
-                Some(t) => {
-                    out.insert(f.clone(), t.clone());
-                }
-                None => {
-                    return Err(format!(
-                        "Project keeps field `{f}`, which the source {source} does not have"
-                    ))
-                }
-            }
-        }
-        Ok(CType::Product(out))
+    let keep = |s: &Structure| -> CType {
+        CType::Product(
+            fields
+                .iter()
+                .filter_map(|f| s.get(f).map(|t| (f.clone(), t.clone())))
+                .collect(),
+        )
     };
-    match source {
+    Ok(match source {
         CType::Product(s) => keep(s),
-        CType::List(e) => match &**e {
-            CType::Product(s) => Ok(CType::list(keep(s)?)),
-            _ => Err(format!(
-                "Project takes a record or a list of records, not {source}"
-            )),
+        _ => match record_elems(source) {
+            Some((s, wrap)) => wrap(keep(s)),
+            None => source.clone(),
         },
-        _ => Err(format!(
-            "Project takes a record or a list of records, not {source}"
-        )),
-    }
+    })
 }
 
 fn field_type(field: &str, source: &CType) -> Result<CType, String> {
@@ -401,10 +429,13 @@ fn field_type(field: &str, source: &CType) -> Result<CType, String> {
             format!("FieldAccess reads field `{field}`, which the source {source} does not have")
         }),
         CType::List(e) => Ok(CType::list(field_type(field, e)?)),
+        CType::Seq(e) => Ok(CType::Seq(Box::new(field_type(field, e)?))),
         CType::Union(variants) => {
+            // The variants that are records with the field decide its type;
+            // a run holding another variant fails the node, as in the
+            // original.
             let mut found: Option<CType> = None;
-            for v in variants.values() {
-                let t = field_type(field, v)?;
+            for t in variants.values().filter_map(|v| field_type(field, v).ok()) {
                 match &found {
                     Some(f) if *f != t => {
                         return Err(format!(
@@ -414,10 +445,12 @@ fn field_type(field: &str, source: &CType) -> Result<CType, String> {
                     _ => found = Some(t),
                 }
             }
-            found.ok_or_else(|| format!("FieldAccess reads `{field}` of an empty union"))
+            found.ok_or_else(|| {
+                format!("FieldAccess reads `{field}`, which no variant of the union {source} has")
+            })
         }
         _ => Err(format!(
-            "FieldAccess takes a record, a list of records or a union of records, not {source}"
+            "FieldAccess takes a record, a list or sequence of records or a union of records, not {source}"
         )),
     }
 }
@@ -489,8 +522,11 @@ mod tests {
         // The second record's `x` carries Float but holds an Int.
         let err = check_value("v", &bad, &ty).unwrap_err();
         assert_eq!(err.to_string(), "v[1].x: expected Float, found Int");
+        // A sequence stands for a list (and the reverse), element types
+        // still checked.
         let seq_for_list = CValue::seq(vec![], CType::Int);
-        assert!(check_value("s", &seq_for_list, &CType::list(CType::Int)).is_err());
+        assert!(check_value("s", &seq_for_list, &CType::list(CType::Int)).is_ok());
+        assert!(check_value("s", &seq_for_list, &CType::list(CType::String)).is_err());
         let map = CValue::map(
             vec![(CValue::Int(1), CValue::Int(2))],
             CType::String,
@@ -559,7 +595,9 @@ mod tests {
             fields: vec!["b".into()],
         };
         assert!(check_transform(&p, &[&r], &rec(&[("b", b.clone())])).is_ok());
-        assert!(check_transform(&p, &[&i], &i).is_err());
+        // As in the original, a non-record passes Project unchanged.
+        assert!(check_transform(&p, &[&i], &i).is_ok());
+        assert!(check_transform(&p, &[&i], &b).is_err());
         let merged = rec(&[("a", i.clone()), ("b", i.clone())]);
         assert!(check_transform(
             &InlineTransform::Merge,

@@ -63,7 +63,7 @@ pub mod result;
 pub mod state;
 
 pub use exec as executor;
-pub use modules::{module, registry, stdlib, typed};
+pub use modules::{branch, module, registry, stdlib, typed};
 pub use program::{metrics, pool};
 pub use state::status;
 

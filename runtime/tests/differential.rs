@@ -1439,8 +1439,6 @@ fn check_back_edge(case: &Case, b_pick: Index, a_pick: Index, p_pick: Index) -> 
                     ));
                 }
             }
-            // The data node A read before may be a user input nothing else reads.
-            CompileError::Orphan { data } if data.uuid == old => {}
             other => return Err(format!("an unexpected compile error: {other}")),
         }
     }

@@ -131,14 +131,18 @@ impl Program {
         })
     }
 
-    /// Compiles a spec against the registry and binds it.
+    /// Compiles a spec against the registry and binds it. Branch modules of
+    /// the original's compiler that the registry does not answer are
+    /// rebuilt from the spec ([`crate::modules::branch`]).
     pub fn load(
         spec: &DagSpec,
         registry: &Registry,
         config: &RuntimeConfig,
     ) -> Result<Program, LoadError> {
+        // The original's synthetic branch modules are rebuilt from the spec.
+        let registry = crate::modules::branch::with_branch_modules(registry, spec);
         let plan = registry.compile(spec)?;
-        Ok(Program::bind(plan, registry, config)?)
+        Ok(Program::bind(plan, &registry, config)?)
     }
 
     /// The compiled plan.
@@ -340,10 +344,33 @@ impl Program {
     }
 
     /// Decodes plain JSON inputs (`{"x": 5}`) against the input types; every
-    /// problem is reported at once.
+    /// problem is reported at once. Records ignore JSON fields they do not
+    /// have, as the original does ([`Program::decode_inputs_strict`] refuses
+    /// them).
     pub fn decode_inputs(
         &self,
         json: &serde_json::Value,
+    ) -> Result<Vec<(InputIx, CValue)>, RunError> {
+        self.decode_inputs_with(json, asterism_compiler::plain::decode)
+    }
+
+    /// Like [`Program::decode_inputs`], but a record given a field it does
+    /// not have is an error naming the field.
+    pub fn decode_inputs_strict(
+        &self,
+        json: &serde_json::Value,
+    ) -> Result<Vec<(InputIx, CValue)>, RunError> {
+        self.decode_inputs_with(json, asterism_compiler::plain::decode_strict)
+    }
+
+    fn decode_inputs_with(
+        &self,
+        json: &serde_json::Value,
+        decode: fn(
+            &str,
+            &asterism_compiler::CType,
+            &serde_json::Value,
+        ) -> Result<CValue, asterism_compiler::plain::PlainJsonError>,
     ) -> Result<Vec<(InputIx, CValue)>, RunError> {
         let plan = &self.inner.plan;
         let Some(obj) = json.as_object() else {
@@ -361,13 +388,10 @@ impl Program {
         for (name, value) in obj {
             match plan.input(name) {
                 None => errors.push(unexpected(plan, name)),
-                Some(ix) => {
-                    match asterism_compiler::plain::decode(name, &plan.inputs()[ix.ix()].ty, value)
-                    {
-                        Ok(v) => out.push((ix, v)),
-                        Err(e) => errors.push(InputError::Json(e)),
-                    }
-                }
+                Some(ix) => match decode(name, &plan.inputs()[ix.ix()].ty, value) {
+                    Ok(v) => out.push((ix, v)),
+                    Err(e) => errors.push(InputError::Json(e)),
+                },
             }
         }
         for decl in plan.inputs() {
