@@ -144,6 +144,7 @@ fn summary(file: &str, plan: &Plan) -> String {
 }
 
 /// `asterism run FILE --inputs JSON`.
+#[allow(clippy::too_many_arguments)] // one per flag of `run`, passed straight from clap
 pub(crate) fn run(
     file: &str,
     inputs: &str,
