@@ -18,6 +18,7 @@ use crate::error::{BindError, BindErrors, InputError, RunError};
 use crate::executor::{self, ExecCtx, RunCounts, RunOptions};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::node_table::NodeTable;
+use crate::observe::{Hooks, Observer};
 use crate::pool::{StateGuard, StatePool};
 use crate::registry::Registry;
 use crate::result::{Abort, ExecutionResult};
@@ -45,6 +46,13 @@ pub(crate) struct ProgramInner {
     /// Executions record module latencies one in every `latency_every`
     /// (0: none do).
     latency_every: u64,
+    /// The slot executor with nothing watching: runs take the plain path.
+    /// Otherwise (the reference executor, or hooks) they take the observed
+    /// path, which handles both. One flag, checked once per execution.
+    plain: bool,
+    /// What watches the executions (an observer, the tracing and metrics
+    /// features); `None` when nothing does.
+    hooks: Option<Box<Hooks>>,
 }
 
 impl ProgramInner {
@@ -56,6 +64,13 @@ impl ProgramInner {
             table: &self.table,
             record_latency,
         }
+    }
+
+    /// Whether `options` ask for this execution's module latencies (and
+    /// recording is on at all): [`RunOptions::record_latency`].
+    #[inline(always)]
+    pub(crate) fn asked_latency(&self, options: &RunOptions) -> bool {
+        options.record_latency && self.latency_every != 0
     }
 
     /// Counts an execution started (in this thread's shard) and says
@@ -103,7 +118,27 @@ impl Program {
         registry: &Registry,
         config: &RuntimeConfig,
     ) -> Result<Program, BindErrors> {
-        let plan: Arc<Plan> = plan.into();
+        Program::bind_observed(plan.into(), registry, config, None)
+    }
+
+    /// [`Program::bind`], with an observer that hears every execution's
+    /// start, each module's end and the execution's end (see
+    /// [`Observer`]). A program without one pays nothing for the hook.
+    pub fn bind_with(
+        plan: impl Into<Arc<Plan>>,
+        registry: &Registry,
+        config: &RuntimeConfig,
+        observer: Arc<dyn Observer>,
+    ) -> Result<Program, BindErrors> {
+        Program::bind_observed(plan.into(), registry, config, Some(observer))
+    }
+
+    fn bind_observed(
+        plan: Arc<Plan>,
+        registry: &Registry,
+        config: &RuntimeConfig,
+        observer: Option<Arc<dyn Observer>>,
+    ) -> Result<Program, BindErrors> {
         let mut errors = Vec::new();
         let mut bodies = Vec::with_capacity(plan.module_count());
         let mut timeouts = Vec::with_capacity(plan.module_count());
@@ -143,6 +178,7 @@ impl Program {
         let table = NodeTable::build(&plan, &bodies, &timeouts);
         let pool = StatePool::new(config.pool_capacity());
         pool.prewarm(&plan, config.state.initial_capacity);
+        let hooks = Hooks::new(&plan, observer);
         Ok(Program {
             inner: Arc::new(ProgramInner {
                 plan,
@@ -155,6 +191,8 @@ impl Program {
                 } else {
                     0
                 },
+                plain: config.state.mutable && hooks.is_none(),
+                hooks,
             }),
         })
     }
@@ -167,6 +205,17 @@ impl Program {
     ) -> Result<Program, LoadError> {
         let plan = registry.compile(spec)?;
         Ok(Program::bind(plan, registry, config)?)
+    }
+
+    /// [`Program::load`], with an observer (see [`Program::bind_with`]).
+    pub fn load_with(
+        spec: &DagSpec,
+        registry: &Registry,
+        config: &RuntimeConfig,
+        observer: Arc<dyn Observer>,
+    ) -> Result<Program, LoadError> {
+        let plan = registry.compile(spec)?;
+        Ok(Program::bind_with(plan, registry, config, observer)?)
     }
 
     /// The compiled plan.
@@ -237,10 +286,11 @@ impl Program {
         I: IntoIterator<Item = (InputIx, CValue)>,
     {
         let inner = &*self.inner;
-        if !inner.config.state.mutable {
-            return crate::reference::run(inner, inputs, earlier, options).await;
+        if !inner.plain {
+            return self.run_observed(inputs, earlier, options).await;
         }
         let mut guard = self.start();
+        guard.record_latency |= inner.asked_latency(options);
         let mut earlier = earlier;
         let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut earlier)?;
         let mut counts = RunCounts::default();
@@ -249,6 +299,44 @@ impl Program {
             executor::drive(&ctx, guard.state_mut(), options, &mut counts, started).await;
         guard.finished = true;
         Ok(finish_result(inner, guard, started, end, abort, counts))
+    }
+
+    /// The path of a program that is not plain: the reference executor,
+    /// or hooks around either executor (`observe/hooks.rs`).
+    async fn run_observed<I>(
+        &self,
+        inputs: I,
+        earlier: Vec<InputError>,
+        options: &RunOptions,
+    ) -> Result<ExecutionResult<'_>, RunError>
+    where
+        I: IntoIterator<Item = (InputIx, CValue)>,
+    {
+        let inner = &*self.inner;
+        let Some(hooks) = inner.hooks.as_deref() else {
+            return crate::reference::run(inner, inputs, earlier, options).await;
+        };
+        let watched = hooks.start(&inner.plan);
+        let run = async {
+            if !inner.config.state.mutable {
+                return crate::reference::run(inner, inputs, earlier, options).await;
+            }
+            let mut guard = self.start();
+            guard.record_latency |= inner.asked_latency(options);
+            let mut earlier = earlier;
+            let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut earlier)?;
+            let mut counts = RunCounts::default();
+            let ctx = inner.ctx(guard.record_latency);
+            let (abort, end) =
+                executor::drive(&ctx, guard.state_mut(), options, &mut counts, started).await;
+            guard.finished = true;
+            Ok(finish_result(inner, guard, started, end, abort, counts))
+        };
+        #[cfg(feature = "tracing")]
+        let run = tracing::Instrument::instrument(run, watched.span().clone());
+        let result = run.await;
+        hooks.finish(watched, &inner.plan, result.as_ref().ok(), &inner.pool);
+        result
     }
 
     /// The start every mutable-state run shares: the execution counted and
@@ -311,8 +399,8 @@ impl Program {
             return Err(RunError::needs_async());
         }
         let inner = &*self.inner;
-        if !inner.config.state.mutable {
-            return self.run_sync_with(inputs, &RunOptions::default());
+        if !inner.plain {
+            return self.run_sync_observed(inputs, &RunOptions::default());
         }
         // No future at all: the in-order pass, on this thread.
         let mut guard = self.start();
@@ -345,15 +433,11 @@ impl Program {
             return Err(RunError::needs_async());
         }
         let inner = &*self.inner;
-        if !inner.config.state.mutable {
-            let mut cx = Context::from_waker(Waker::noop());
-            // With only sync modules the run ends in one poll.
-            return match pin!(self.run_with(inputs, options)).poll(&mut cx) {
-                Poll::Ready(result) => result,
-                Poll::Pending => Err(RunError::needs_async()),
-            };
+        if !inner.plain {
+            return self.run_sync_observed(inputs, options);
         }
         let mut guard = self.start();
+        guard.record_latency |= inner.asked_latency(options);
         let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
         let mut counts = RunCounts::default();
         let (abort, end) = executor::run_sync_with(
@@ -365,6 +449,55 @@ impl Program {
         );
         guard.finished = true;
         Ok(finish_result(inner, guard, started, end, abort, counts))
+    }
+
+    /// [`Program::run_sync_with`] for a program that is not plain (see
+    /// [`Program::run_observed`]).
+    fn run_sync_observed<I>(
+        &self,
+        inputs: I,
+        options: &RunOptions,
+    ) -> Result<ExecutionResult<'_>, RunError>
+    where
+        I: IntoIterator<Item = (InputIx, CValue)>,
+    {
+        let inner = &*self.inner;
+        let hooks = match inner.hooks.as_deref() {
+            Some(hooks) if inner.config.state.mutable => hooks,
+            _ => {
+                // The reference executor (observed or not, by
+                // `run_observed`). With only sync modules the run ends in
+                // one poll.
+                let mut cx = Context::from_waker(Waker::noop());
+                return match pin!(self.run_with(inputs, options)).poll(&mut cx) {
+                    Poll::Ready(result) => result,
+                    Poll::Pending => Err(RunError::needs_async()),
+                };
+            }
+        };
+        let watched = hooks.start(&inner.plan);
+        #[cfg(feature = "tracing")]
+        let entered = watched.span().enter();
+        let run = || {
+            let mut guard = self.start();
+            guard.record_latency |= inner.asked_latency(options);
+            let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
+            let mut counts = RunCounts::default();
+            let (abort, end) = executor::run_sync_with(
+                &inner.ctx(guard.record_latency),
+                guard.state_mut(),
+                options,
+                &mut counts,
+                started,
+            );
+            guard.finished = true;
+            Ok(finish_result(inner, guard, started, end, abort, counts))
+        };
+        let result = run();
+        #[cfg(feature = "tracing")]
+        drop(entered);
+        hooks.finish(watched, &inner.plan, result.as_ref().ok(), &inner.pool);
+        result
     }
 
     /// Decodes plain JSON inputs (`{"x": 5}`) against the input types; every
