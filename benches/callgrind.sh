@@ -25,7 +25,7 @@ count() {
 }
 printf '| contender | workload | instructions / execution |\n|---|---|---|\n'
 for w in chain50 layered50; do
-  for c in floor asterism asterism-nolatency asterism-every asterism-tokio asterism-async reference dag_exec async_dag dag-flow dagrs; do
+  for c in floor asterism asterism-nolatency asterism-every asterism-tokio asterism-async asterism-tokio-every asterism-async-every reference dag_exec async_dag dag-flow dagrs; do
     n=$N; case $c in reference|dag*|async_dag) n=200;; esac
     total=$(count "$c" "$w" "$n")
     printf '| %s | %s | %s |\n' "$c" "$w" "$(( total / n ))"
