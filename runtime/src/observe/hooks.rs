@@ -15,11 +15,11 @@ use asterism_compiler::{ModuleIx, Plan};
 use crate::observe::observer::{
     ExecutionFinished, ExecutionStarted, ModuleFinished, Observer, Outcome,
 };
-use crate::pool::StatePool;
+use crate::program::pool::StatePool;
+use crate::program::shard::{self, Padded, SHARDS};
 use crate::result::ExecutionResult;
-use crate::shard::{self, Padded, SHARDS};
-use crate::status::Phase;
-use crate::sync::{AtomicU64, Ordering};
+use crate::state::status::Phase;
+use crate::state::sync::{AtomicU64, Ordering};
 
 /// What watches a program's executions.
 pub(crate) struct Hooks {

@@ -22,7 +22,7 @@ use asterism_compiler::{ModuleIx, NodeIx};
 use uuid::Uuid;
 
 use crate::result::{Abort, ExecutionResult, NodeFailure};
-use crate::status::Phase;
+use crate::state::status::Phase;
 
 /// What a service implements to watch a program's executions. Every method
 /// has an empty default; implement the ones you need.

@@ -30,9 +30,9 @@ use ::metrics::{
 use asterism_compiler::{ModuleIx, Plan};
 
 use crate::observe::observer::Outcome;
-use crate::pool::StatePool;
+use crate::program::pool::StatePool;
 use crate::result::{Abort, ExecutionResult};
-use crate::status::Phase;
+use crate::state::status::Phase;
 
 /// The outcomes, in the order of [`Handles::executions`].
 const OUTCOMES: [Outcome; 5] = [

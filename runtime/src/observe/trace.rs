@@ -23,7 +23,7 @@ use tracing::field::Empty;
 use tracing::{Level, Span};
 
 use crate::observe::observer::{ModuleFinished, Outcome};
-use crate::status::Phase;
+use crate::state::status::Phase;
 
 /// The span of one execution (disabled, at the cost of the interest check,
 /// when no subscriber wants INFO from `asterism`).

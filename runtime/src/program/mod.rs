@@ -4,26 +4,38 @@
 //! Binding resolves each module node to its implementation once; afterwards
 //! modules are reached by index only. A `Program` is `Send + Sync` and a
 //! clone is one reference-count increment.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | [`Program`]: load, bind, the run entry points, input and output handles |
+//! | `bound.rs` | its insides, and writing inputs and building results (shared with the reference executor) |
+//! | `node_table.rs` | per node, everything the executor needs, resolved at bind |
+//! | `pool.rs`, `shard.rs` | the state pool ([`StatePool`](pool::StatePool)) and per-thread shards |
+//! | `metrics.rs` | counters, summed when read |
+//! | `observed.rs` | the run entry points' observed path: hooks around either executor, and the reference executor |
 
-use std::future::Future;
-use std::pin::pin;
+pub(crate) mod bound;
+pub mod metrics;
+pub(crate) mod node_table;
+mod observed;
+pub mod pool;
+pub(crate) mod shard;
+
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use asterism_compiler::{CValue, CompileErrors, DagSpec, InputIx, ModuleIx, OutputIx, Plan};
 
 use crate::config::RuntimeConfig;
 use crate::error::{BindError, BindErrors, InputError, RunError};
-use crate::executor::{self, ExecCtx, RunCounts, RunOptions};
-use crate::metrics::{Metrics, MetricsSnapshot};
-use crate::node_table::NodeTable;
+use crate::exec::{self as executor, RunCounts, RunOptions};
+use crate::modules::registry::Registry;
 use crate::observe::{Hooks, Observer};
-use crate::pool::{StateGuard, StatePool};
-use crate::registry::Registry;
-use crate::result::{Abort, ExecutionResult};
-use crate::state::ExecutionState;
-use crate::sync::Ordering;
+use crate::program::bound::{fill_inputs, finish_result, ProgramInner};
+use crate::program::metrics::{Metrics, MetricsSnapshot};
+use crate::program::node_table::NodeTable;
+use crate::program::pool::{StateGuard, StatePool};
+use crate::result::ExecutionResult;
 
 /// A problem loading a spec into a program.
 #[derive(Debug, thiserror::Error)]
@@ -34,64 +46,6 @@ pub enum LoadError {
     /// The plan does not bind.
     #[error(transparent)]
     Bind(#[from] BindErrors),
-}
-
-pub(crate) struct ProgramInner {
-    pub(crate) plan: Arc<Plan>,
-    /// Per node: body, rows, the timeout in effect (both executors use it).
-    pub(crate) table: NodeTable,
-    pub(crate) pool: StatePool,
-    pub(crate) metrics: Metrics,
-    pub(crate) config: RuntimeConfig,
-    /// Executions record module latencies one in every `latency_every`
-    /// (0: none do).
-    latency_every: u64,
-    /// The slot executor with nothing watching: runs take the plain path.
-    /// Otherwise (the reference executor, or hooks) they take the observed
-    /// path, which handles both. One flag, checked once per execution.
-    plain: bool,
-    /// What watches the executions (an observer, the tracing and metrics
-    /// features); `None` when nothing does.
-    hooks: Option<Box<Hooks>>,
-}
-
-impl ProgramInner {
-    /// The executor's view of the program, for a run that records module
-    /// latencies or not ([`ProgramInner::count_start`] says which).
-    pub(crate) fn ctx(&self, record_latency: bool) -> ExecCtx<'_> {
-        ExecCtx {
-            plan: &self.plan,
-            table: &self.table,
-            record_latency,
-        }
-    }
-
-    /// Whether `options` ask for this execution's module latencies (and
-    /// recording is on at all): [`RunOptions::record_latency`].
-    #[inline(always)]
-    pub(crate) fn asked_latency(&self, options: &RunOptions) -> bool {
-        options.record_latency && self.latency_every != 0
-    }
-
-    /// Counts an execution started (in this thread's shard) and says
-    /// whether it records module latencies: with sampling, the executions
-    /// this thread's shard counts as 0, k, 2k, ... do. The count is the
-    /// shard's own, so threads never contend for it, and a thread alone on
-    /// its shard records exactly one execution in k.
-    #[inline(always)]
-    pub(crate) fn count_start(&self) -> bool {
-        let n = self
-            .metrics
-            .local()
-            .executions_started
-            .fetch_add(1, Ordering::Relaxed);
-        match self.latency_every {
-            0 => false,
-            1 => true,
-            k if k.is_power_of_two() => n & (k - 1) == 0,
-            k => n % k == 0,
-        }
-    }
 }
 
 /// A plan bound to its modules.
@@ -287,7 +241,7 @@ impl Program {
     {
         let inner = &*self.inner;
         if !inner.plain {
-            return self.run_observed(inputs, earlier, options).await;
+            return observed::OutOfLine::new(self.run_observed(inputs, earlier, options)).await;
         }
         let mut guard = self.start();
         guard.record_latency |= inner.asked_latency(options);
@@ -299,44 +253,6 @@ impl Program {
             executor::drive(&ctx, guard.state_mut(), options, &mut counts, started).await;
         guard.finished = true;
         Ok(finish_result(inner, guard, started, end, abort, counts))
-    }
-
-    /// The path of a program that is not plain: the reference executor,
-    /// or hooks around either executor (`observe/hooks.rs`).
-    async fn run_observed<I>(
-        &self,
-        inputs: I,
-        earlier: Vec<InputError>,
-        options: &RunOptions,
-    ) -> Result<ExecutionResult<'_>, RunError>
-    where
-        I: IntoIterator<Item = (InputIx, CValue)>,
-    {
-        let inner = &*self.inner;
-        let Some(hooks) = inner.hooks.as_deref() else {
-            return crate::reference::run(inner, inputs, earlier, options).await;
-        };
-        let watched = hooks.start(&inner.plan);
-        let run = async {
-            if !inner.config.state.mutable {
-                return crate::reference::run(inner, inputs, earlier, options).await;
-            }
-            let mut guard = self.start();
-            guard.record_latency |= inner.asked_latency(options);
-            let mut earlier = earlier;
-            let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut earlier)?;
-            let mut counts = RunCounts::default();
-            let ctx = inner.ctx(guard.record_latency);
-            let (abort, end) =
-                executor::drive(&ctx, guard.state_mut(), options, &mut counts, started).await;
-            guard.finished = true;
-            Ok(finish_result(inner, guard, started, end, abort, counts))
-        };
-        #[cfg(feature = "tracing")]
-        let run = tracing::Instrument::instrument(run, watched.span().clone());
-        let result = run.await;
-        hooks.finish(watched, &inner.plan, result.as_ref().ok(), &inner.pool);
-        result
     }
 
     /// The start every mutable-state run shares: the execution counted and
@@ -400,7 +316,7 @@ impl Program {
         }
         let inner = &*self.inner;
         if !inner.plain {
-            return self.run_sync_observed(inputs, &RunOptions::default());
+            return self.run_sync_observed(inputs, None);
         }
         // No future at all: the in-order pass, on this thread.
         let mut guard = self.start();
@@ -434,7 +350,7 @@ impl Program {
         }
         let inner = &*self.inner;
         if !inner.plain {
-            return self.run_sync_observed(inputs, options);
+            return self.run_sync_observed(inputs, Some(options));
         }
         let mut guard = self.start();
         guard.record_latency |= inner.asked_latency(options);
@@ -449,55 +365,6 @@ impl Program {
         );
         guard.finished = true;
         Ok(finish_result(inner, guard, started, end, abort, counts))
-    }
-
-    /// [`Program::run_sync_with`] for a program that is not plain (see
-    /// [`Program::run_observed`]).
-    fn run_sync_observed<I>(
-        &self,
-        inputs: I,
-        options: &RunOptions,
-    ) -> Result<ExecutionResult<'_>, RunError>
-    where
-        I: IntoIterator<Item = (InputIx, CValue)>,
-    {
-        let inner = &*self.inner;
-        let hooks = match inner.hooks.as_deref() {
-            Some(hooks) if inner.config.state.mutable => hooks,
-            _ => {
-                // The reference executor (observed or not, by
-                // `run_observed`). With only sync modules the run ends in
-                // one poll.
-                let mut cx = Context::from_waker(Waker::noop());
-                return match pin!(self.run_with(inputs, options)).poll(&mut cx) {
-                    Poll::Ready(result) => result,
-                    Poll::Pending => Err(RunError::needs_async()),
-                };
-            }
-        };
-        let watched = hooks.start(&inner.plan);
-        #[cfg(feature = "tracing")]
-        let entered = watched.span().enter();
-        let run = || {
-            let mut guard = self.start();
-            guard.record_latency |= inner.asked_latency(options);
-            let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
-            let mut counts = RunCounts::default();
-            let (abort, end) = executor::run_sync_with(
-                &inner.ctx(guard.record_latency),
-                guard.state_mut(),
-                options,
-                &mut counts,
-                started,
-            );
-            guard.finished = true;
-            Ok(finish_result(inner, guard, started, end, abort, counts))
-        };
-        let result = run();
-        #[cfg(feature = "tracing")]
-        drop(entered);
-        hooks.finish(watched, &inner.plan, result.as_ref().ok(), &inner.pool);
-        result
     }
 
     /// Decodes plain JSON inputs (`{"x": 5}`) against the input types; every
@@ -568,130 +435,5 @@ fn unexpected(plan: &Plan, name: &str) -> InputError {
     InputError::Unexpected {
         name: name.to_owned(),
         known: plan.inputs().iter().map(|d| d.name.clone()).collect(),
-    }
-}
-
-/// Writes the inputs into their slots, checking each; on any problem
-/// returns them all, after the `earlier` ones (which it takes), and the
-/// caller's guard resets the state.
-///
-/// `earlier` comes by reference: a `Vec` passed by value is three words a
-/// caller has just stored, read back here in a 16-byte load that waits on
-/// store forwarding, on every run, errors or not.
-pub(crate) fn fill_inputs<I>(
-    plan: &Plan,
-    state: &mut ExecutionState,
-    inputs: I,
-    earlier: &mut Vec<InputError>,
-) -> Result<(), Vec<InputError>>
-where
-    I: IntoIterator<Item = (InputIx, CValue)>,
-{
-    let mut errors = Vec::new();
-    let slots = &mut state.shared.slots;
-    // Inputs written, each to its own slot (a second write is refused).
-    let mut written = 0;
-    for (ix, value) in inputs {
-        let Some(decl) = plan.inputs().get(ix.ix()) else {
-            errors.push(InputError::Unexpected {
-                name: format!("#{}", ix.0),
-                known: plan.inputs().iter().map(|d| d.name.clone()).collect(),
-            });
-            continue;
-        };
-        if !value.has_type(&decl.ty) {
-            errors.push(InputError::Mistyped {
-                name: decl.name.clone(),
-                expected: decl.ty.clone(),
-                found: value.ctype(),
-            });
-            continue;
-        }
-        if slots[decl.slot.ix()].set_mut(rebuilt(value)).is_err() {
-            errors.push(InputError::Duplicate {
-                name: decl.name.clone(),
-            });
-        } else {
-            written += 1;
-        }
-    }
-    if errors.is_empty() && earlier.is_empty() && written == plan.inputs().len() {
-        // Every input written once: none is missing.
-        return Ok(());
-    }
-    let mut errors = {
-        let mut all = std::mem::take(earlier);
-        all.append(&mut errors);
-        all
-    };
-    for decl in plan.inputs() {
-        if slots[decl.slot.ix()].get().is_none()
-            && !errors.iter().any(|e| names_input(e, &decl.name))
-        {
-            errors.push(InputError::Missing {
-                name: decl.name.clone(),
-                ty: decl.ty.clone(),
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
-}
-
-/// `value` itself, with a scalar rebuilt from its parts rather than
-/// moved whole. A caller builds an input just before the call, as a tag
-/// byte and a payload; moving it whole reads it back in 16-byte loads that
-/// cannot be forwarded from those two stores, and each waits for them to
-/// reach the cache (about as long as the rest of a one-node run). Read as
-/// a tag and a payload, it forwards.
-#[inline(always)]
-fn rebuilt(value: CValue) -> CValue {
-    // `black_box` keeps the compiler from seeing through the rebuild and
-    // turning it back into a whole move.
-    let scalar = match &value {
-        CValue::Int(i) => CValue::Int(std::hint::black_box(*i)),
-        CValue::Float(f) => CValue::Float(std::hint::black_box(*f)),
-        CValue::Boolean(b) => CValue::Boolean(std::hint::black_box(*b)),
-        _ => return value,
-    };
-    // A scalar owns nothing: forgetting it skips a call to drop glue.
-    std::mem::forget(value);
-    scalar
-}
-
-fn names_input(e: &InputError, name: &str) -> bool {
-    matches!(e, InputError::Mistyped { name: n, .. } if n == name)
-}
-
-pub(crate) fn finish_result<'p>(
-    inner: &'p ProgramInner,
-    guard: StateGuard<'p>,
-    started: u64,
-    end: u64,
-    abort: Option<Abort>,
-    counts: RunCounts,
-) -> ExecutionResult<'p> {
-    let m = inner.metrics.local();
-    Metrics::add(&m.modules_run, counts.modules_run);
-    Metrics::add(&m.modules_failed, counts.failed);
-    Metrics::add(&m.modules_timed_out, counts.timed_out);
-    Metrics::add(&m.nodes_skipped, counts.skipped);
-    let counter = if abort.is_some() {
-        &m.executions_aborted
-    } else if counts.failed + counts.timed_out + counts.skipped > 0 {
-        &m.executions_failed
-    } else {
-        &m.executions_succeeded
-    };
-    Metrics::add(counter, 1);
-    ExecutionResult {
-        guard,
-        total: Duration::from_nanos(executor::latency_clock().nanos_between(started, end)),
-        abort,
-        failed: (counts.failed + counts.timed_out) as u32,
-        skipped: counts.skipped as u32,
     }
 }
