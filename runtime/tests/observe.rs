@@ -3,9 +3,9 @@
 //! outcome and total), on every entry point and both executors; and the
 //! latency sampling's default as an observer sees it.
 //!
-//! With `--features tracing` / `--features metrics`, the same file checks
-//! the span and events a subscriber receives and the metrics a recorder
-//! gets (`metrics-util`'s debugging recorder).
+//! With `--features metrics`, the same file checks the metrics a recorder
+//! gets (`metrics-util`'s debugging recorder); `observe_tracing.rs` checks
+//! what a `tracing` subscriber receives.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -123,7 +123,7 @@ fn inputs(program: &Program, x: i64, y: i64) -> Vec<(asterism_compiler::InputIx,
 }
 
 /// The module events of one heard execution, by the module's UUID.
-fn module<'a>(heard: &'a [Heard], uuid: Uuid) -> &'a Heard {
+fn module(heard: &[Heard], uuid: Uuid) -> &Heard {
     heard
         .iter()
         .find(|h| matches!(h, Heard::Module { uuid: u, .. } if *u == uuid))
@@ -521,104 +521,5 @@ mod metrics_feature {
             ),
             DebugValue::Gauge(_)
         ));
-    }
-}
-
-#[cfg(feature = "tracing")]
-mod tracing_feature {
-    use super::*;
-    use std::io::Write;
-
-    /// A writer into a shared buffer, for the fmt subscriber.
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn traced(level: tracing::Level, f: impl FnOnce()) -> String {
-        let buffer = Buffer::default();
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(level)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-            .finish();
-        tracing::subscriber::with_default(subscriber, f);
-        let bytes = buffer.0.lock().unwrap().clone();
-        String::from_utf8(bytes).unwrap()
-    }
-
-    #[test]
-    fn a_subscriber_sees_the_execution_span_and_each_modules_event() {
-        let (spec, [div, add, _]) = spec();
-        let program = Program::load(
-            &spec,
-            &Registry::with_stdlib(),
-            &RuntimeConfig::default().with_latency_every_execution(),
-        )
-        .unwrap();
-        let out = traced(tracing::Level::DEBUG, || {
-            program.run_sync(inputs(&program, 12, 0)).unwrap();
-        });
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(
-            lines.len(),
-            4,
-            "three module events and the span's close: {out}"
-        );
-        for l in &lines {
-            assert!(
-                l.contains("execution{pipeline=\"observed\" execution="),
-                "{l}"
-            );
-            assert!(l.contains("outcome=\"failed\""), "{l}");
-            assert!(l.contains("sampled=true"), "{l}");
-        }
-        let of = |uuid: Uuid| {
-            lines
-                .iter()
-                .find(|l| l.contains(&format!("node={uuid}")))
-                .unwrap_or_else(|| panic!("no event for {uuid}: {out}"))
-        };
-        let failed = of(div);
-        assert!(failed.contains("DEBUG"), "{failed}");
-        assert!(failed.contains("module finished"), "{failed}");
-        assert!(failed.contains("status=\"failed\""), "{failed}");
-        assert!(failed.contains(" latency_ns="), "{failed}");
-        assert!(failed.contains("error=\""), "{failed}");
-        let skipped = of(add);
-        assert!(skipped.contains("status=\"skipped\""), "{skipped}");
-        assert!(skipped.contains(&format!("upstream={div}")), "{skipped}");
-        assert!(!skipped.contains(" latency_ns="), "{skipped}");
-        assert!(lines[3].contains("close"), "{}", lines[3]);
-        assert!(lines[3].contains("total_latency_ns="), "{}", lines[3]);
-    }
-
-    #[test]
-    fn at_info_only_the_execution_span_is_seen_and_unsampled_runs_carry_no_module_latency() {
-        let (spec, _) = spec();
-        let program =
-            Program::load(&spec, &Registry::with_stdlib(), &RuntimeConfig::default()).unwrap();
-        let info = traced(tracing::Level::INFO, || {
-            program.run_sync(inputs(&program, 12, 3)).unwrap();
-        });
-        assert_eq!(info.lines().count(), 1, "{info}");
-        assert!(info.contains("outcome=\"succeeded\""), "{info}");
-        // The second execution on this thread is not sampled.
-        let debug = traced(tracing::Level::DEBUG, || {
-            program.run_sync(inputs(&program, 12, 3)).unwrap();
-        });
-        assert_eq!(debug.lines().count(), 4, "{debug}");
-        assert!(!debug.contains(" latency_ns="), "{debug}");
-        assert!(debug.contains("sampled=false"), "{debug}");
     }
 }

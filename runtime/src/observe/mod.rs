@@ -35,5 +35,5 @@ mod recorder;
 #[cfg(feature = "tracing")]
 mod trace;
 
-pub(crate) use hooks::Hooks;
+pub(crate) use hooks::{Hooks, Watched};
 pub use observer::{ExecutionFinished, ExecutionStarted, ModuleFinished, Observer, Outcome};

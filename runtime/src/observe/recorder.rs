@@ -140,17 +140,23 @@ impl Handles {
     }
 
     /// Module latencies and the pool's gauges, from a sampled execution.
+    #[cold]
     fn sampled(&self, result: &ExecutionResult<'_>, pool: &StatePool) {
         for (m, h) in self.modules.iter().enumerate() {
             if let Some(l) = result.module_latency(ModuleIx(m as u32)) {
                 h.latency.record(l.as_secs_f64());
             }
         }
+        // From the pool's counters alone (no lock): states put in minus
+        // states taken out are idle; states handed out and not yet given
+        // back are in use. Exact when no other thread is mid-acquire.
         let stats = pool.stats();
-        let out = stats.hits.wrapping_add(stats.misses);
-        let back = stats.returns.wrapping_add(stats.drops);
-        self.pool_idle.set(pool.idle() as f64);
-        self.pool_in_use.set(out.saturating_sub(back) as f64);
+        let put_in = stats.prewarmed.wrapping_add(stats.returns);
+        let handed_out = stats.hits.wrapping_add(stats.misses);
+        let given_back = stats.returns.wrapping_add(stats.drops);
+        self.pool_idle.set(put_in.saturating_sub(stats.hits) as f64);
+        self.pool_in_use
+            .set(handed_out.saturating_sub(given_back) as f64);
     }
 }
 

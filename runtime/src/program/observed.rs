@@ -10,7 +10,7 @@
 //! the run. An execution whose future is dropped before it ends reports
 //! no end.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
@@ -18,12 +18,18 @@ use asterism_compiler::{CValue, InputIx};
 
 use crate::error::{InputError, RunError};
 use crate::exec::{self as executor, RunCounts, RunOptions};
+use crate::observe::Watched;
 use crate::program::bound::finish_result;
 use crate::program::Program;
 use crate::result::ExecutionResult;
 
 impl Program {
     /// The async entry points' path when the program is not plain.
+    ///
+    /// One state machine, with the executor's future pinned where it is
+    /// made: no inner future is moved around (with the hooks on every
+    /// execution, each move of a future is a `memcpy` of its whole size),
+    /// and the span is entered around each poll of the run.
     pub(super) async fn run_observed<I>(
         &self,
         inputs: I,
@@ -38,26 +44,41 @@ impl Program {
             return crate::reference::run(inner, inputs, earlier, options).await;
         };
         let watched = hooks.start(&inner.plan);
-        let run = async {
-            if !inner.config.state.mutable {
-                return crate::reference::run(inner, inputs, earlier, options).await;
+        if !inner.config.state.mutable {
+            let result = {
+                let run = pin!(crate::reference::run(inner, inputs, earlier, options));
+                in_span(&watched, run).await
+            };
+            hooks.finish(watched, &inner.plan, result.as_ref().ok(), &inner.pool);
+            return result;
+        }
+        let mut guard = self.start();
+        guard.record_latency |= inner.asked_latency(options);
+        let mut earlier = earlier;
+        let started = match self.fill(&mut guard, &mut inputs.into_iter(), &mut earlier) {
+            Ok(started) => started,
+            Err(e) => {
+                drop(guard);
+                hooks.finish(watched, &inner.plan, None, &inner.pool);
+                return Err(e);
             }
-            let mut guard = self.start();
-            guard.record_latency |= inner.asked_latency(options);
-            let mut earlier = earlier;
-            let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut earlier)?;
-            let mut counts = RunCounts::default();
-            let ctx = inner.ctx(guard.record_latency);
-            let (abort, end) =
-                executor::drive(&ctx, guard.state_mut(), options, &mut counts, started).await;
-            guard.finished = true;
-            Ok(finish_result(inner, guard, started, end, abort, counts))
         };
-        #[cfg(feature = "tracing")]
-        let run = tracing::Instrument::instrument(run, watched.span().clone());
-        let result = run.await;
-        hooks.finish(watched, &inner.plan, result.as_ref().ok(), &inner.pool);
-        result
+        let mut counts = RunCounts::default();
+        let ctx = inner.ctx(guard.record_latency);
+        let (abort, end) = {
+            let run = pin!(executor::drive(
+                &ctx,
+                guard.state_mut(),
+                options,
+                &mut counts,
+                started
+            ));
+            in_span(&watched, run).await
+        };
+        guard.finished = true;
+        let result = finish_result(inner, guard, started, end, abort, counts);
+        hooks.finish(watched, &inner.plan, Some(&result), &inner.pool);
+        Ok(result)
     }
 
     /// The sync entry points' path when the program is not plain;
@@ -115,6 +136,20 @@ impl Program {
         hooks.finish(watched, &inner.plan, result.as_ref().ok(), &inner.pool);
         result
     }
+}
+
+/// Polls `run` to its end, inside the execution's span (feature
+/// `tracing`): entered for each poll, as `tracing::Instrument` does, but
+/// without moving the future.
+async fn in_span<F: Future>(watched: &Watched, mut run: Pin<&mut F>) -> F::Output {
+    #[cfg(not(feature = "tracing"))]
+    let _ = watched;
+    poll_fn(|cx| {
+        #[cfg(feature = "tracing")]
+        let _entered = watched.span().enter();
+        run.as_mut().poll(cx)
+    })
+    .await
 }
 
 pin_project_lite::pin_project! {
