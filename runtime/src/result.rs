@@ -153,6 +153,18 @@ impl<'p> ExecutionResult<'p> {
         self.guard.record_latency
     }
 
+    /// Module `m`'s raw latency word, if recorded and the module ran
+    /// (for the metrics integration, which converts it itself).
+    #[cfg(feature = "metrics")]
+    pub(crate) fn module_latency_word(&self, m: ModuleIx) -> Option<u64> {
+        if !self.guard.record_latency {
+            return None;
+        }
+        let phase = self.phase(self.plan().module_node(m));
+        matches!(phase, Phase::Completed | Phase::Failed | Phase::TimedOut)
+            .then(|| self.guard.state().shared.latency_ns[m.ix()].load(Ordering::Relaxed))
+    }
+
     /// Node `n`'s failure cell (for observers: borrowed, not cloned).
     pub(crate) fn failure_ref(
         &self,

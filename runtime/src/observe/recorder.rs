@@ -29,6 +29,7 @@ use ::metrics::{
 };
 use asterism_compiler::{ModuleIx, Plan};
 
+use crate::exec::latency::{latency_clock, TICKS_FLAG};
 use crate::observe::observer::Outcome;
 use crate::program::pool::StatePool;
 use crate::result::{Abort, ExecutionResult};
@@ -62,6 +63,9 @@ pub(crate) struct Handles {
     modules: Box<[ModuleHandles]>,
     pool_idle: Gauge,
     pool_in_use: Gauge,
+    /// Seconds per tick of the latency clock, to convert a sampled
+    /// execution's latency words with one multiplication each.
+    secs_per_tick: f64,
 }
 
 /// One module's handles.
@@ -101,6 +105,10 @@ impl Handles {
             modules,
             pool_idle: gauge!("asterism_pool_idle_states", "pipeline" => pipeline.clone()),
             pool_in_use: gauge!("asterism_pool_in_use_states", "pipeline" => pipeline),
+            secs_per_tick: {
+                const PROBE: u64 = 1 << 32;
+                latency_clock().nanos(PROBE) as f64 / PROBE as f64 / 1e9
+            },
         }
     }
 
@@ -143,8 +151,13 @@ impl Handles {
     #[cold]
     fn sampled(&self, result: &ExecutionResult<'_>, pool: &StatePool) {
         for (m, h) in self.modules.iter().enumerate() {
-            if let Some(l) = result.module_latency(ModuleIx(m as u32)) {
-                h.latency.record(l.as_secs_f64());
+            if let Some(word) = result.module_latency_word(ModuleIx(m as u32)) {
+                let secs = if word & TICKS_FLAG != 0 {
+                    (word & !TICKS_FLAG) as f64 * self.secs_per_tick
+                } else {
+                    word as f64 / 1e9
+                };
+                h.latency.record(secs);
             }
         }
         // From the pool's counters alone (no lock): states put in minus

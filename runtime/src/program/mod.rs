@@ -241,7 +241,8 @@ impl Program {
     {
         let inner = &*self.inner;
         if !inner.plain {
-            return observed::OutOfLine::new(self.run_observed(inputs, earlier, options)).await;
+            let observed = std::pin::pin!(self.run_observed(inputs, earlier, options));
+            return observed::OutOfLine::new(observed).await;
         }
         let mut guard = self.start();
         guard.record_latency |= inner.asked_latency(options);

@@ -152,30 +152,29 @@ async fn in_span<F: Future>(watched: &Watched, mut run: Pin<&mut F>) -> F::Outpu
     .await
 }
 
-pin_project_lite::pin_project! {
-    /// A future polled through a function that is never inlined. The plain
-    /// path's `run_checked` awaits the observed path through it, so the
-    /// observed path's code (hooks, spans, a second executor call) stays
-    /// out of the plain path's poll function, whose code is then what it
-    /// was before hooks existed.
-    pub(super) struct OutOfLine<F> {
-        #[pin]
-        future: F,
-    }
+/// A future polled through a function that is never inlined. The plain
+/// path's `run_checked` awaits the observed path through it, so the
+/// observed path's code (hooks, spans, a second executor call) stays out
+/// of the plain path's poll function, whose code is then what it was
+/// before hooks existed. It holds the future by pinned reference: the
+/// observed future is made in place and never moved (a move is a `memcpy`
+/// of its whole size).
+pub(super) struct OutOfLine<'a, F> {
+    future: Pin<&'a mut F>,
 }
 
-impl<F> OutOfLine<F> {
-    /// Wraps `future`.
-    pub(super) fn new(future: F) -> Self {
+impl<'a, F> OutOfLine<'a, F> {
+    /// Polls `future` out of line.
+    pub(super) fn new(future: Pin<&'a mut F>) -> Self {
         OutOfLine { future }
     }
 }
 
-impl<F: Future> Future for OutOfLine<F> {
+impl<F: Future> Future for OutOfLine<'_, F> {
     type Output = F::Output;
 
     #[inline(never)]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().future.poll(cx)
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.future.as_mut().poll(cx)
     }
 }
