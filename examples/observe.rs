@@ -140,7 +140,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             get("_count", None),
         );
     }
-    println!("\n== execution latency percentiles (every execution), ns ==");
+    println!("\n== execution latency (every execution), ns ==");
+    let value = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    if let (Some(sum), Some(count)) = (
+        value("asterism_execution_duration_seconds_sum{"),
+        value("asterism_execution_duration_seconds_count{"),
+    ) {
+        println!(
+            "mean     {:>8.0} over {count} executions",
+            sum / count * 1e9
+        );
+    }
     for q in ["0.5", "0.9", "0.99", "0.999"] {
         if let Some(v) = text
             .lines()

@@ -807,6 +807,6 @@ fn headline(
         human(ten_waits)
     ));
     r.line(
-        "| instructions per execution, chain 50, latency on | <= 10,000 | `bash benches/callgrind.sh` (deterministic; not run here) |",
+        "| instructions per execution, chain 50, every execution's latency recorded | <= 10,000 | `bash benches/callgrind.sh` (deterministic; not run here) |",
     );
 }
