@@ -2,7 +2,9 @@
 # Instructions per execution under callgrind: deterministic on a noisy
 # machine, so these are the figures to track over time.
 #   bash benches/callgrind.sh            # chain50 and layered50, every contender
-# (asterism-tokio: sync modules through Program::run on a current-thread
+# (asterism: the default configuration, module latencies sampled in one
+# execution of 64; asterism-every: recorded in every execution;
+# asterism-tokio: sync modules through Program::run on a current-thread
 # runtime; asterism-async: async modules whose futures are ready at once,
 # the same way: their ratio is the async-ready cost.)
 # Each figure is the instructions counted inside the binary's `measured`
@@ -11,7 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
-cargo build --release -q -p asterism-benches --features peers --bin instructions
+# FEATURES adds cargo features, e.g. the runtime's observability:
+#   FEATURES=asterism-runtime/tracing,asterism-runtime/metrics bash benches/callgrind.sh
+cargo build --release -q -p asterism-benches --features "peers${FEATURES:+,$FEATURES}" --bin instructions
 bin=target/release/instructions
 N=${N:-2000}
 count() {
@@ -21,7 +25,7 @@ count() {
 }
 printf '| contender | workload | instructions / execution |\n|---|---|---|\n'
 for w in chain50 layered50; do
-  for c in floor asterism asterism-nolatency asterism-sampled asterism-tokio asterism-async reference dag_exec async_dag dag-flow dagrs; do
+  for c in floor asterism asterism-nolatency asterism-every asterism-tokio asterism-async asterism-tokio-every asterism-async-every reference dag_exec async_dag dag-flow dagrs; do
     n=$N; case $c in reference|dag*|async_dag) n=200;; esac
     total=$(count "$c" "$w" "$n")
     printf '| %s | %s | %s |\n' "$c" "$w" "$(( total / n ))"

@@ -48,3 +48,6 @@ pub use asterism_runtime::{
     MetricsSnapshot, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, NodeStatus,
     Phase, Program, Registry, RunError, RunOptions, RuntimeConfig, Snapshot,
 };
+pub use asterism_runtime::{
+    ExecutionFinished, ExecutionStarted, ModuleFinished, Observer, Outcome,
+};

@@ -4,12 +4,20 @@
 //! async modules whose futures are ready at once. A counting global
 //! allocator (per thread, so other tests' threads do not interfere) proves
 //! it; `benches/` measures it again side by side with the baseline.
+//!
+//! An observed program allocates nothing either, and neither does any
+//! program built with the `tracing` and `metrics` features and nothing
+//! listening: `cargo test -p asterism --features tracing,metrics --test
+//! alloc` runs every test here that way (`.ci/run` does).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use asterism::{
-    CType, CValue, DagBuilder, InputIx, Module, OutputIx, Program, Registry, RuntimeConfig,
+    CType, CValue, DagBuilder, ExecutionFinished, InputIx, Module, ModuleFinished, Observer,
+    OutputIx, Program, Registry, RuntimeConfig,
 };
 
 struct Counting;
@@ -48,6 +56,14 @@ fn allocations_in(f: impl FnOnce()) -> u64 {
 
 /// 50 modules in layers of 5; each takes two values of the layer before.
 fn layered(config: &RuntimeConfig) -> (Program, [InputIx; 2], OutputIx) {
+    layered_observed(config, None)
+}
+
+/// [`layered`], with an observer if given.
+fn layered_observed(
+    config: &RuntimeConfig,
+    observer: Option<Arc<dyn Observer>>,
+) -> (Program, [InputIx; 2], OutputIx) {
     let mut b = DagBuilder::seeded("layered50", 50);
     let x = b.input("x", CType::Int);
     let y = b.input("y", CType::Int);
@@ -79,7 +95,12 @@ fn layered(config: &RuntimeConfig) -> (Program, [InputIx; 2], OutputIx) {
     for (i, v) in prev.iter().enumerate().skip(1).take(3) {
         b.output(format!("o{i}"), *v);
     }
-    let program = Program::load(&b.build(), &Registry::with_stdlib(), config).unwrap();
+    let registry = Registry::with_stdlib();
+    let program = match observer {
+        None => Program::load(&b.build(), &registry, config),
+        Some(o) => Program::load_with(&b.build(), &registry, config, o),
+    }
+    .unwrap();
     assert_eq!(program.plan().module_count(), 51);
     let inputs = [program.input("x").unwrap(), program.input("y").unwrap()];
     let out = program.output("out").unwrap();
@@ -140,6 +161,82 @@ fn a_pooled_execution_inside_tokio_allocates_nothing() {
             assert_eq!(n, 0, "execution {i} allocated {n} times");
         }
     });
+}
+
+/// Counts what it hears, into atomics: an observer a service would write.
+#[derive(Default)]
+struct Tally {
+    modules: AtomicU64,
+    latencies: AtomicU64,
+    executions: AtomicU64,
+}
+
+impl Observer for Tally {
+    fn module_finished(&self, m: &ModuleFinished<'_>) {
+        self.modules.fetch_add(1, Ordering::Relaxed);
+        if m.latency.is_some() {
+            self.latencies.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    fn execution_finished(&self, f: &ExecutionFinished<'_>) {
+        assert!(f.result.is_some_and(|r| r.is_success()));
+        self.executions.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn an_observed_execution_allocates_nothing() {
+    for config in [
+        RuntimeConfig::default(),
+        RuntimeConfig::default().with_latency_every_execution(),
+    ] {
+        let observer = Arc::new(Tally::default());
+        let (program, [x, y], out) = layered_observed(&config, Some(observer.clone()));
+        program
+            .run_sync([(x, CValue::Int(3)), (y, CValue::Int(4))])
+            .unwrap();
+        for i in 0..100 {
+            let n = allocations_in(|| {
+                let r = program
+                    .run_sync([(x, CValue::Int(3)), (y, CValue::Int(4))])
+                    .unwrap();
+                assert!(r.output(out).is_some());
+            });
+            assert_eq!(n, 0, "observed execution {i} allocated {n} times");
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            for _ in 0..10 {
+                program
+                    .run([(x, CValue::Int(1)), (y, CValue::Int(2))])
+                    .await
+                    .unwrap();
+            }
+            for i in 0..100 {
+                let before = ALLOCS.with(Cell::get);
+                drop(
+                    program
+                        .run([(x, CValue::Int(1)), (y, CValue::Int(2))])
+                        .await
+                        .unwrap(),
+                );
+                let n = ALLOCS.with(Cell::get) - before;
+                assert_eq!(n, 0, "observed async execution {i} allocated {n} times");
+            }
+        });
+        assert_eq!(observer.executions.load(Ordering::Relaxed), 211);
+        assert_eq!(observer.modules.load(Ordering::Relaxed), 211 * 51);
+        // Sampled: every execution, or the 1st and 65th... of this thread.
+        let sampled = if config.modules.latency_sample_every.get() == 1 {
+            211
+        } else {
+            4
+        };
+        assert_eq!(observer.latencies.load(Ordering::Relaxed), sampled * 51);
+    }
 }
 
 #[test]

@@ -622,7 +622,7 @@ async fn a_sync_plan_cancelled_or_late_before_it_starts_runs_nothing() {
     drop(r);
     let late = RunOptions {
         deadline: Some(Instant::now() - Duration::from_millis(1)),
-        cancel: None,
+        ..Default::default()
     };
     let r = program
         .run_with([(x, CValue::Int(0))], &late)
@@ -814,7 +814,13 @@ fn the_total_latency_covers_every_modules_latency() {
         std::thread::sleep(NAP);
         v + 1
     });
-    let (program, x) = chain_of_with("nap", 3, napper, &RuntimeConfig::default());
+    // Both runs record their latencies (the default samples one in 64).
+    let (program, x) = chain_of_with(
+        "nap",
+        3,
+        napper,
+        &RuntimeConfig::default().with_latency_every_execution(),
+    );
     let token = CancellationToken::new();
     for run in 0..2 {
         let r = if run == 0 {

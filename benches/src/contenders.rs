@@ -150,7 +150,8 @@ pub struct Asterism {
 }
 
 impl Asterism {
-    /// The default: pooled, latency recorded, sync modules, `run_sync`.
+    /// The default: pooled, module latencies sampled in one execution of
+    /// 64 (`latency-sample-every`'s default), sync modules, `run_sync`.
     pub fn pooled() -> Self {
         Asterism {
             label: "asterism (pooled)",
@@ -277,16 +278,18 @@ pub fn builtin() -> Vec<Box<dyn Contender>> {
             ..Asterism::pooled()
         }),
         Box::new(Asterism {
-            label: SAMPLED_LABEL,
-            config: RuntimeConfig::default().with_latency_sampled(SAMPLE_EVERY),
+            label: EVERY_LABEL,
+            config: RuntimeConfig::default().with_latency_every_execution(),
             ..Asterism::pooled()
         }),
     ]
 }
 
-/// The sampled contender's one-in-k.
-pub const SAMPLE_EVERY: std::num::NonZeroU32 = std::num::NonZeroU32::new(64).unwrap();
+/// The default configuration's one-in-k of latency sampling (the
+/// default contender's).
+pub const SAMPLE_EVERY: std::num::NonZeroU32 =
+    asterism_runtime::config::DEFAULT_LATENCY_SAMPLE_EVERY;
 
-/// The report name of the contender recording latencies in one execution
-/// of every [`SAMPLE_EVERY`].
-pub const SAMPLED_LABEL: &str = "asterism (latency sampled 1/64)";
+/// The report name of the contender recording every execution's module
+/// latencies (`latency-sample-every = 1`, the default before sampling).
+pub const EVERY_LABEL: &str = "asterism (latency every execution)";

@@ -12,7 +12,7 @@
 //!
 //! [runtime.modules]
 //! record-latency = true
-//! latency-sample-every = 1            # 64: one execution in 64 records them
+//! latency-sample-every = 64           # 1: every execution records them
 //! default-timeout-ms = 30000          # when neither spec nor module gives one
 //! timeouts-ms = { "stdlib.divide" = 5 }  # per module name, over the spec's
 //! max-pending-ms = 30000              # a pending future with no timeout; "none": unbounded
@@ -94,22 +94,30 @@ pub struct ModulesConfig {
     #[serde(default = "yes")]
     pub record_latency: bool,
     /// With latencies recorded, which executions record them: one in
-    /// every `latency-sample-every`, the others none. 1, the default, is
-    /// every execution.
+    /// every `latency-sample-every`, the others none. The default is 64;
+    /// 1 records every execution.
     ///
     /// Each module's latency costs a clock read (a few nanoseconds, which
-    /// for trivial modules is more than the module), so a service that
-    /// needs latency distributions rather than every execution's latencies
-    /// can sample them. An execution not drawn reports no module latencies
-    /// (`module_latency` is `None`; the original's status JSON, which always
-    /// carries one, shows 0, as with recording off). It still checks every
-    /// module's timeout, and its total latency is always measured.
+    /// for trivial modules is more than the module), so by default they
+    /// are sampled: a service gets latency distributions (and the
+    /// `metrics` feature's histograms) from one execution in 64 at a
+    /// fraction of the cost. The first execution of a program on each
+    /// thread is always drawn, so a single run (the CLI's `--timings`)
+    /// shows its timings. One chosen execution can ask for them with
+    /// [`RunOptions::record_latency`](crate::RunOptions::record_latency).
+    ///
+    /// An execution not drawn reports no module latencies:
+    /// `ExecutionResult::module_latency` is `None`, `NodeStatus::Completed`
+    /// carries `latency: None`, the snapshot's `latencies` map is empty, and
+    /// the original's status JSON (which always carries a latency) shows
+    /// 0, as with recording off. It still enforces every module's timeout,
+    /// and its total latency is always measured.
     ///
     /// Executions are counted per thread (beyond eight threads, some share
     /// a count), rejected ones (bad inputs) included. A fixed one-in-k can
     /// line up with periodic traffic; where that matters, keep k prime to
     /// the period.
-    #[serde(default = "every_execution")]
+    #[serde(default = "sample_every")]
     pub latency_sample_every: NonZeroU32,
     /// Timeout for modules that get none from the spec or their definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,8 +196,11 @@ fn max_pending() -> Limit {
 fn yes() -> bool {
     true
 }
-fn every_execution() -> NonZeroU32 {
-    NonZeroU32::MIN
+/// The default one-in-k of latency sampling.
+pub const DEFAULT_LATENCY_SAMPLE_EVERY: NonZeroU32 = NonZeroU32::new(64).unwrap();
+
+fn sample_every() -> NonZeroU32 {
+    DEFAULT_LATENCY_SAMPLE_EVERY
 }
 
 fn initial_capacity() -> usize {
@@ -222,7 +233,7 @@ impl Default for ModulesConfig {
     fn default() -> Self {
         ModulesConfig {
             record_latency: true,
-            latency_sample_every: every_execution(),
+            latency_sample_every: sample_every(),
             default_timeout_ms: None,
             timeouts_ms: BTreeMap::new(),
             max_pending_ms: max_pending(),
@@ -347,11 +358,17 @@ impl RuntimeConfig {
     }
 
     /// Records module latencies in one execution of every `every` (per
-    /// thread) rather than in each: see
+    /// thread; 1: every execution): see
     /// [`ModulesConfig::latency_sample_every`].
     pub fn with_latency_sampled(mut self, every: NonZeroU32) -> Self {
         self.modules.latency_sample_every = every;
         self
+    }
+
+    /// Records module latencies in every execution (`latency-sample-every
+    /// = 1`), rather than the default one in 64.
+    pub fn with_latency_every_execution(self) -> Self {
+        self.with_latency_sampled(NonZeroU32::MIN)
     }
 
     /// Turns pooling off.
@@ -392,14 +409,19 @@ mod tests {
         assert!(c.runtime.state.pooling.enabled);
         assert_eq!(c.runtime.state.pooling.size, 50);
         assert!(c.runtime.modules.record_latency);
-        assert_eq!(c.runtime.modules.latency_sample_every.get(), 1);
+        assert_eq!(c.runtime.modules.latency_sample_every.get(), 64);
+        assert_eq!(c.runtime, RuntimeConfig::default());
         assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c);
     }
 
     #[test]
     fn latency_sampling_parses_round_trips_and_refuses_zero() {
-        let c = Config::from_toml("[runtime.modules]\nlatency-sample-every = 64\n").unwrap();
-        assert_eq!(c.runtime.modules.latency_sample_every.get(), 64);
+        let c = Config::from_toml("[runtime.modules]\nlatency-sample-every = 1\n").unwrap();
+        assert_eq!(c.runtime.modules.latency_sample_every.get(), 1);
+        assert_eq!(
+            c.runtime,
+            RuntimeConfig::default().with_latency_every_execution()
+        );
         assert!(c.runtime.modules.record_latency);
         assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c);
         let err = Config::from_toml("[runtime.modules]\nlatency-sample-every = 0\n").unwrap_err();

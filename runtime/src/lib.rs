@@ -44,7 +44,7 @@
 //! | [`modules`] | [`Module`], what a body sees, typed adapters, inputs of one type, [`Registry`], the stdlib |
 //! | [`config`], [`error`] | configuration; load, bind, input and run errors |
 //! | `options/` (to come) | module call options: retry, cache, throttle, fallback (resolved at bind into the node table) |
-//! | `observe/` (to come) | observability: the observer hook, tracing and metrics integrations |
+//! | [`observe`] | observability: the [`Observer`] hook, and the `tracing` and `metrics` integrations (cargo features) |
 //!
 //! The old flat paths (`executor`, `module`, `typed`, `registry`,
 //! `stdlib`, `status`, `pool`, `metrics`) still resolve to the same
@@ -57,6 +57,7 @@ pub mod exec;
 #[cfg(all(test, asterism_loom))]
 mod loom_models;
 pub mod modules;
+pub mod observe;
 pub mod program;
 pub mod reference;
 pub mod result;
@@ -78,6 +79,7 @@ pub use modules::module::{
     BoxFuture, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs,
 };
 pub use modules::registry::Registry;
+pub use observe::{ExecutionFinished, ExecutionStarted, ModuleFinished, Observer, Outcome};
 pub use program::metrics::MetricsSnapshot;
 pub use program::pool::{PoolStats, StatePool};
 pub use program::{LoadError, Program};

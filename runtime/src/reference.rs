@@ -84,7 +84,7 @@ where
     let started = crate::exec::latency_clock().now();
     // The original measures every module; it reports the latencies of the
     // executions the sampling draws, as the slot runtime does.
-    let record_latency = inner.count_start();
+    let record_latency = inner.count_start() | inner.asked_latency(options);
     let mut state = Box::new(ExecutionState::new(plan));
     let mut earlier = earlier;
     if let Err(errors) = fill_inputs(plan, &mut state, inputs, &mut earlier) {

@@ -144,6 +144,43 @@ impl<'p> ExecutionResult<'p> {
         })
     }
 
+    /// Whether this execution recorded module latencies: latency
+    /// recording is on and the sampling drew it (`latency-sample-every`),
+    /// or it asked with [`RunOptions::record_latency`](crate::RunOptions).
+    /// When `false`, every [`module_latency`](Self::module_latency) is
+    /// `None`.
+    pub fn recorded_latency(&self) -> bool {
+        self.guard.record_latency
+    }
+
+    /// Module `m`'s raw latency word, if recorded and the module ran
+    /// (for the metrics integration, which converts it itself).
+    #[cfg(feature = "metrics")]
+    pub(crate) fn module_latency_word(&self, m: ModuleIx) -> Option<u64> {
+        if !self.guard.record_latency {
+            return None;
+        }
+        let phase = self.phase(self.plan().module_node(m));
+        matches!(phase, Phase::Completed | Phase::Failed | Phase::TimedOut)
+            .then(|| self.guard.state().shared.latency_ns[m.ix()].load(Ordering::Relaxed))
+    }
+
+    /// Node `n`'s failure cell (for observers: borrowed, not cloned).
+    pub(crate) fn failure_ref(
+        &self,
+        n: NodeIx,
+    ) -> atomic_refcell::AtomicRef<'_, Option<NodeFailure>> {
+        self.guard.state().shared.failures[n.ix()].borrow()
+    }
+
+    /// For a skipped node, the failed node upstream that caused it.
+    pub(crate) fn skipped_because(&self, n: NodeIx) -> Option<NodeIx> {
+        match self.status(n) {
+            NodeStatus::Skipped { upstream } => Some(upstream),
+            _ => None,
+        }
+    }
+
     /// The whole execution's wall time.
     pub fn total_latency(&self) -> Duration {
         self.total

@@ -1284,9 +1284,13 @@ fn sampled_latencies_are_recorded_in_one_execution_of_every_k() {
         assert_eq!(seen, ONE_IN_THREE, "{config:?}");
         assert_eq!(program.metrics().executions_started, 7);
     }
-    // Every execution when the sampling is 1 (the default), none with
-    // latency off whatever the sampling.
-    let every = program_for(&inc, &RuntimeConfig::default());
+    // Every execution when the sampling is 1; by default (64), the first
+    // of the thread only, in these seven; none with latency off whatever
+    // the sampling.
+    let every = program_for(
+        &inc,
+        &RuntimeConfig::default().with_latency_every_execution(),
+    );
     assert_eq!(
         sampled(|i| observe(
             &every
@@ -1294,6 +1298,15 @@ fn sampled_latencies_are_recorded_in_one_execution_of_every_k() {
                 .unwrap()
         )),
         [true; 7]
+    );
+    let default = program_for(&inc, &RuntimeConfig::default());
+    assert_eq!(
+        sampled(|i| observe(
+            &default
+                .run_sync(inputs(&default, &[("x", int(i as i64))]))
+                .unwrap()
+        )),
+        [true, false, false, false, false, false, false]
     );
     let off = program_for(&inc, &config.without_latency());
     assert_eq!(
@@ -1530,7 +1543,7 @@ async fn an_execution_cancelled_or_late_before_it_starts_polls_no_future() {
     drop(r);
     let late = asterism_runtime::RunOptions {
         deadline: Some(tokio::time::Instant::now() - std::time::Duration::from_millis(1)),
-        cancel: None,
+        ..Default::default()
     };
     let r = program
         .run_with(inputs(&program, &[("x", int(1))]), &late)

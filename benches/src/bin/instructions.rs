@@ -3,10 +3,13 @@
 //! `measured` only and divides by the count).
 //!
 //! `instructions CONTENDER WORKLOAD COUNT` with CONTENDER one of `floor`,
-//! `asterism`, `asterism-nolatency`, `asterism-sampled` (latencies
-//! recorded in one execution of 64), `asterism-tokio` (sync modules driven
+//! `asterism` (the default: latencies sampled in one execution of 64),
+//! `asterism-nolatency`, `asterism-every` (latencies recorded in every
+//! execution), `asterism-tokio` (sync modules driven
 //! by `Program::run` on a current-thread runtime), `asterism-async` (async
 //! modules whose futures are ready at once, driven the same way),
+//! `asterism-tokio-every` and `asterism-async-every` (those two recording
+//! every execution's latencies),
 //! `reference` (with `--features peers` also `dag_exec`, `dag-flow`,
 //! `dagrs`, `async_dag`), and WORKLOAD one of `chainN` or `layeredN`
 //! (`chain50`, `layered50`, ...).
@@ -16,7 +19,7 @@ use asterism_benches::workload::Graph;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: instructions floor|asterism|asterism-nolatency|asterism-sampled|asterism-tokio|asterism-async|reference chainN|layeredN COUNT";
+    let usage = "usage: instructions floor|asterism|asterism-nolatency|asterism-every|asterism-tokio|asterism-async|asterism-tokio-every|asterism-async-every|reference chainN|layeredN COUNT";
     if args.len() != 4 {
         eprintln!("{usage}");
         std::process::exit(1);
@@ -26,7 +29,7 @@ fn main() {
         "asterism" => contenders::builtin().remove(1),
         "asterism-nolatency" => contenders::builtin().remove(3),
         "reference" => contenders::builtin().remove(4),
-        "asterism-sampled" => contenders::builtin().remove(5),
+        "asterism-every" => contenders::builtin().remove(5),
         "asterism-tokio" => Box::new(Asterism {
             drive: Drive::Tokio,
             ..Asterism::pooled()
@@ -34,6 +37,19 @@ fn main() {
         "asterism-async" => Box::new(Asterism {
             async_modules: true,
             drive: Drive::Tokio,
+            ..Asterism::pooled()
+        }),
+        // The two above with every execution's latencies recorded (the
+        // default before sampling), to compare with older figures.
+        "asterism-tokio-every" => Box::new(Asterism {
+            drive: Drive::Tokio,
+            config: asterism_runtime::RuntimeConfig::default().with_latency_every_execution(),
+            ..Asterism::pooled()
+        }),
+        "asterism-async-every" => Box::new(Asterism {
+            async_modules: true,
+            drive: Drive::Tokio,
+            config: asterism_runtime::RuntimeConfig::default().with_latency_every_execution(),
             ..Asterism::pooled()
         }),
         #[cfg(feature = "peers")]

@@ -14,6 +14,10 @@ pub struct RunOptions {
     pub deadline: Option<Instant>,
     /// Cancelling this token cancels the execution the same way.
     pub cancel: Option<CancellationToken>,
+    /// Records this execution's module latencies whatever the sampling
+    /// (`latency-sample-every`) draws: a debug request for one execution
+    /// in full. (Nothing is recorded when `record-latency` is off.)
+    pub record_latency: bool,
 }
 
 impl RunOptions {
@@ -22,7 +26,7 @@ impl RunOptions {
         RunOptions {
             // A deadline past the clock's range is no deadline.
             deadline: Instant::now().checked_add(after),
-            cancel: None,
+            ..RunOptions::default()
         }
     }
 
@@ -42,11 +46,20 @@ impl RunOptions {
         None
     }
 
+    /// Default options that record this execution's module latencies (see
+    /// [`RunOptions::record_latency`]).
+    pub fn recording_latency() -> Self {
+        RunOptions {
+            record_latency: true,
+            ..RunOptions::default()
+        }
+    }
+
     /// Options with a cancellation token.
     pub fn with_cancel(token: CancellationToken) -> Self {
         RunOptions {
-            deadline: None,
             cancel: Some(token),
+            ..RunOptions::default()
         }
     }
 }

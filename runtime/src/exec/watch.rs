@@ -99,7 +99,7 @@ mod tests {
     fn a_passed_deadline_is_seen_at_the_first_check_then_read_at_intervals() {
         let options = RunOptions {
             deadline: Some(Instant::now() - Duration::from_millis(1)),
-            cancel: None,
+            ..RunOptions::default()
         };
         let mut watch = Watch::new(&options, LatencyClock::get()).expect("a deadline");
         assert_eq!(watch.check(100), Some(Abort::DeadlineExceeded));

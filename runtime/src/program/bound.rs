@@ -12,7 +12,8 @@ use asterism_compiler::{typecheck, CValue, InputDecl, InputIx, Plan};
 
 use crate::config::RuntimeConfig;
 use crate::error::InputError;
-use crate::exec::{latency_clock, ExecCtx, RunCounts};
+use crate::exec::{latency_clock, ExecCtx, RunCounts, RunOptions};
+use crate::observe::Hooks;
 use crate::program::metrics::Metrics;
 use crate::program::node_table::NodeTable;
 use crate::program::pool::{StateGuard, StatePool};
@@ -31,6 +32,15 @@ pub(crate) struct ProgramInner {
     /// Executions record module latencies one in every `latency_every`
     /// (0: none do).
     pub(crate) latency_every: u64,
+    /// The slot executor with nothing watching: runs take the plain path.
+    /// Otherwise (the reference executor, or hooks) they take the observed
+    /// path (`observed.rs`), which handles both. One flag, checked once per
+    /// execution, where the choice of executor was checked before hooks
+    /// existed.
+    pub(crate) plain: bool,
+    /// What watches the executions (an observer, the tracing and metrics
+    /// features); `None` when nothing does.
+    pub(crate) hooks: Option<Box<Hooks>>,
 }
 
 impl ProgramInner {
@@ -43,6 +53,13 @@ impl ProgramInner {
             table: &self.table,
             record_latency,
         }
+    }
+
+    /// Whether `options` ask for this execution's module latencies (and
+    /// recording is on at all): [`RunOptions::record_latency`].
+    #[inline(always)]
+    pub(crate) fn asked_latency(&self, options: &RunOptions) -> bool {
+        options.record_latency && self.latency_every != 0
     }
 
     /// Counts an execution started (in this thread's shard) and says

@@ -12,17 +12,16 @@
 //! | `node_table.rs` | per node, everything the executor needs, resolved at bind |
 //! | `pool.rs`, `shard.rs` | the state pool ([`StatePool`](pool::StatePool)) and per-thread shards |
 //! | `metrics.rs` | counters, summed when read |
+//! | `observed.rs` | the run entry points' observed path: hooks around either executor, and the reference executor |
 
 pub(crate) mod bound;
 pub mod metrics;
 pub(crate) mod node_table;
+mod observed;
 pub mod pool;
 pub(crate) mod shard;
 
-use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use asterism_compiler::{CValue, CompileErrors, DagSpec, InputIx, ModuleIx, OutputIx, Plan};
@@ -31,6 +30,7 @@ use crate::config::RuntimeConfig;
 use crate::error::{BindError, BindErrors, InputError, RunError};
 use crate::exec::{self as executor, RunCounts, RunOptions};
 use crate::modules::registry::Registry;
+use crate::observe::{Hooks, Observer};
 use crate::program::bound::{fill_inputs, finish_result, ProgramInner};
 use crate::program::metrics::{Metrics, MetricsSnapshot};
 use crate::program::node_table::NodeTable;
@@ -72,7 +72,27 @@ impl Program {
         registry: &Registry,
         config: &RuntimeConfig,
     ) -> Result<Program, BindErrors> {
-        let plan: Arc<Plan> = plan.into();
+        Program::bind_observed(plan.into(), registry, config, None)
+    }
+
+    /// [`Program::bind`], with an observer that hears every execution's
+    /// start, each module's end and the execution's end (see
+    /// [`Observer`]). A program without one pays nothing for the hook.
+    pub fn bind_with(
+        plan: impl Into<Arc<Plan>>,
+        registry: &Registry,
+        config: &RuntimeConfig,
+        observer: Arc<dyn Observer>,
+    ) -> Result<Program, BindErrors> {
+        Program::bind_observed(plan.into(), registry, config, Some(observer))
+    }
+
+    fn bind_observed(
+        plan: Arc<Plan>,
+        registry: &Registry,
+        config: &RuntimeConfig,
+        observer: Option<Arc<dyn Observer>>,
+    ) -> Result<Program, BindErrors> {
         let mut errors = Vec::new();
         let mut bodies = Vec::with_capacity(plan.module_count());
         let mut timeouts = Vec::with_capacity(plan.module_count());
@@ -115,6 +135,7 @@ impl Program {
         let (pool_size, prewarm) = config.clamped_pool();
         let pool = StatePool::new(pool_size);
         pool.prewarm(&plan, prewarm);
+        let hooks = Hooks::new(&plan, observer);
         Ok(Program {
             inner: Arc::new(ProgramInner {
                 plan,
@@ -127,6 +148,8 @@ impl Program {
                 } else {
                     0
                 },
+                plain: config.state.mutable && hooks.is_none(),
+                hooks,
             }),
         })
     }
@@ -143,6 +166,18 @@ impl Program {
         let registry = crate::modules::branch::with_branch_modules(registry, spec);
         let plan = registry.compile(spec)?;
         Ok(Program::bind(plan, &registry, config)?)
+    }
+
+    /// [`Program::load`], with an observer (see [`Program::bind_with`]).
+    pub fn load_with(
+        spec: &DagSpec,
+        registry: &Registry,
+        config: &RuntimeConfig,
+        observer: Arc<dyn Observer>,
+    ) -> Result<Program, LoadError> {
+        let registry = crate::modules::branch::with_branch_modules(registry, spec);
+        let plan = registry.compile(spec)?;
+        Ok(Program::bind_with(plan, &registry, config, observer)?)
     }
 
     /// The compiled plan.
@@ -213,10 +248,12 @@ impl Program {
         I: IntoIterator<Item = (InputIx, CValue)>,
     {
         let inner = &*self.inner;
-        if !inner.config.state.mutable {
-            return crate::reference::run(inner, inputs, earlier, options).await;
+        if !inner.plain {
+            let observed = std::pin::pin!(self.run_observed(inputs, earlier, options));
+            return observed::OutOfLine::new(observed).await;
         }
         let mut guard = self.start();
+        guard.record_latency |= inner.asked_latency(options);
         let mut earlier = earlier;
         let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut earlier)?;
         let mut counts = RunCounts::default();
@@ -287,8 +324,8 @@ impl Program {
             return Err(RunError::needs_async());
         }
         let inner = &*self.inner;
-        if !inner.config.state.mutable {
-            return self.run_sync_with(inputs, &RunOptions::default());
+        if !inner.plain {
+            return self.run_sync_observed(inputs, None);
         }
         // No future at all: the in-order pass, on this thread.
         let mut guard = self.start();
@@ -321,15 +358,11 @@ impl Program {
             return Err(RunError::needs_async());
         }
         let inner = &*self.inner;
-        if !inner.config.state.mutable {
-            let mut cx = Context::from_waker(Waker::noop());
-            // With only sync modules the run ends in one poll.
-            return match pin!(self.run_with(inputs, options)).poll(&mut cx) {
-                Poll::Ready(result) => result,
-                Poll::Pending => Err(RunError::needs_async()),
-            };
+        if !inner.plain {
+            return self.run_sync_observed(inputs, Some(options));
         }
         let mut guard = self.start();
+        guard.record_latency |= inner.asked_latency(options);
         let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
         let mut counts = RunCounts::default();
         let (abort, end) = executor::run_sync_with(
