@@ -122,7 +122,14 @@ fn main() {
     });
     // One warm-up run, so lazy setup is not counted.
     let acc = runner.run(-1);
+    let polls = pending::polls();
     std::hint::black_box(acc ^ measured(runner.as_mut(), count));
+    if pending {
+        eprintln!(
+            "module futures polled {:.2} times per execution",
+            (pending::polls() - polls) as f64 / count.max(1) as f64
+        );
+    }
 }
 
 /// The counted part: `benches/callgrind.sh` collects inside this function

@@ -43,6 +43,8 @@ pub(crate) fn drive_poll(
     mut watch: Option<&mut Watch<'_>>,
 ) -> Poll<Option<Abort>> {
     let generation = state.generation();
+    // Futures parked from here on were polled with this poll's waker.
+    state.scratch.driver_polls = state.scratch.driver_polls.wrapping_add(1);
     if std::mem::take(first) {
         // An execution cancelled, or past its deadline, before it starts
         // polls no module's future.
@@ -175,7 +177,12 @@ pub(crate) fn run_ready(
     }
 }
 
-/// Polls every in-flight future once; returns whether any finished.
+/// Polls every in-flight future once, except those started during this
+/// poll of the driver: each was polled then, with the same waker, and was
+/// pending; it wakes the driver when it can progress, and polling it again
+/// before would be a wasted poll (a third poll per pending module, where a
+/// hand-written join polls twice). Its deadline is still checked. Returns
+/// whether any finished.
 pub(crate) fn poll_in_flight(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
@@ -188,10 +195,15 @@ pub(crate) fn poll_in_flight(
         shared, scratch, ..
     } = state;
     let mut progressed = false;
+    let this_poll = scratch.driver_polls;
     let mut i = 0;
     while i < scratch.in_flight.len() {
         let flight = &mut scratch.in_flight[i];
         let cells = &mut scratch.cells;
+        if flight.parked_in == this_poll && flight.deadline.is_none_or(|d| d > now) {
+            i += 1;
+            continue;
+        }
         // What a finished future gives: a raw module's outputs, or nothing
         // more (a typed module's future wrote its slot).
         let polled = catch_unwind(AssertUnwindSafe(|| match flight.future.get_mut() {

@@ -50,6 +50,7 @@ pub(crate) fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: Module
         started: now,
         // A timeout past the clock's range never fires.
         deadline: op.timeout().and_then(|t| now.checked_add(t)),
+        parked_in: scratch.driver_polls,
         future: Exclusive::new(future),
     });
 }

@@ -23,6 +23,8 @@ pub(crate) struct InFlight {
     pub(crate) node: NodeIx,
     pub(crate) started: Instant,
     pub(crate) deadline: Option<Instant>,
+    /// The driver's poll (`Scratch::driver_polls`) that started it.
+    pub(crate) parked_in: u64,
     pub(crate) future: Exclusive<ModuleFutureOf>,
 }
 
