@@ -15,7 +15,7 @@ use tokio_util::sync::WaitForCancellationFuture;
 use crate::exec::ctx::{ExecCtx, RunCounts};
 use crate::exec::guard::{charge_panic, Running};
 use crate::exec::in_order::{run_in_order, switch_to_dataflow, PassEnd};
-use crate::exec::latency::{latency_clock, latency_nanos};
+use crate::exec::latency::{latency_clock, latency_ticks};
 use crate::exec::latency_chain::{GeneralChain, LatencyChain};
 use crate::exec::node::{run_node, write_outputs};
 use crate::exec::propagate::finish;
@@ -88,12 +88,16 @@ pub(crate) fn drive_poll(
                 return Poll::Ready(Some(Abort::Cancelled));
             }
         }
-        let now = Instant::now();
-        if options.deadline.is_some_and(|d| d <= now) {
+        // The wall clock, read only if a deadline needs it.
+        let mut now = None;
+        if options
+            .deadline
+            .is_some_and(|d| d <= *now.get_or_insert_with(Instant::now))
+        {
             state.cancel_all();
             return Poll::Ready(Some(Abort::DeadlineExceeded));
         }
-        if poll_in_flight(ctx, state, generation, counts, cx, now) {
+        if poll_in_flight(ctx, state, generation, counts, cx, &mut now) {
             continue;
         }
         let next = state
@@ -182,14 +186,15 @@ pub(crate) fn run_ready(
 /// pending; it wakes the driver when it can progress, and polling it again
 /// before would be a wasted poll (a third poll per pending module, where a
 /// hand-written join polls twice). Its deadline is still checked. Returns
-/// whether any finished.
+/// whether any finished. `now` is the wall clock, read on first need (a
+/// future with a deadline) and kept.
 pub(crate) fn poll_in_flight(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     generation: u32,
     counts: &mut RunCounts,
     cx: &mut Context<'_>,
-    now: Instant,
+    now: &mut Option<Instant>,
 ) -> bool {
     let ExecutionState {
         shared, scratch, ..
@@ -200,7 +205,11 @@ pub(crate) fn poll_in_flight(
     while i < scratch.in_flight.len() {
         let flight = &mut scratch.in_flight[i];
         let cells = &mut scratch.cells;
-        if flight.parked_in == this_poll && flight.deadline.is_none_or(|d| d > now) {
+        if flight.parked_in == this_poll
+            && flight
+                .deadline
+                .is_none_or(|d| d > *now.get_or_insert_with(Instant::now))
+        {
             i += 1;
             continue;
         }
@@ -221,8 +230,9 @@ pub(crate) fn poll_in_flight(
         }));
         let outcome = match polled {
             Ok(Poll::Pending) => match flight.deadline {
-                Some(d) if d <= now => {
-                    let limit = d - flight.started;
+                Some(d) if d <= *now.get_or_insert_with(Instant::now) => {
+                    // A deadline is set only for a timeout.
+                    let limit = ctx.table.op(flight.node).timeout().unwrap_or_default();
                     Err(NodeFailure::timeout(limit))
                 }
                 _ => {
@@ -250,9 +260,9 @@ pub(crate) fn poll_in_flight(
             clear_node_cell(&mut scratch.cells, node);
         }
         let m = asterism_compiler::ModuleIx(node.0);
-        if ctx.record_latency {
-            let latency = latency_nanos(done.started.elapsed());
-            shared.latency_ns[m.ix()].store(latency, Ordering::Relaxed);
+        if let (true, Some(s)) = (ctx.record_latency, done.started) {
+            let ticks = latency_clock().now().saturating_sub(s);
+            shared.latency_ns[m.ix()].store(latency_ticks(ticks), Ordering::Relaxed);
         }
         // A future that panics in drop fails its node (as one that is
         // ready at once does); it must not take the driver down.

@@ -41,15 +41,24 @@ pub(crate) fn size_cells(cells: &mut FutureCells, plan: &Plan) {
 }
 
 /// Parks a started async module whose first poll was pending: its timeout
-/// starts now.
-#[inline]
-pub(crate) fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: ModuleFutureOf) {
-    let now = Instant::now();
+/// starts now. `started` is the latency clock's reading at its start, when
+/// the run records latencies; the wall clock is read only for a timeout.
+///
+/// Out of line: a module that waits pays a call, and the walk in order,
+/// which every sync run takes, stays small enough to inline.
+#[inline(never)]
+pub(crate) fn park(
+    scratch: &mut Scratch,
+    n: NodeIx,
+    op: &NodeOp,
+    future: ModuleFutureOf,
+    started: Option<u64>,
+) {
     scratch.in_flight.push(InFlight {
         node: n,
-        started: now,
+        started,
         // A timeout past the clock's range never fires.
-        deadline: op.timeout().and_then(|t| now.checked_add(t)),
+        deadline: op.timeout().and_then(|t| Instant::now().checked_add(t)),
         parked_in: scratch.driver_polls,
         future: Exclusive::new(future),
     });

@@ -275,7 +275,7 @@ pub(crate) fn run_async<const DATAFLOW: bool>(
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Raw(future)),
+        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Raw(future), started),
         Ok(Poll::Ready(Ok(output))) => Ok(output),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
         Err(panic) => Err(NodeFailure::panic(panic)),
@@ -350,7 +350,7 @@ pub(crate) fn run_typed_async<const DATAFLOW: bool>(
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Cell),
+        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Cell, started),
         Ok(Poll::Ready(Ok(()))) => Ok(()),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(*e)),
         Err(panic) => {

@@ -21,7 +21,9 @@ pub(crate) type FutureCells = Vec<Option<Exclusive<Pin<Box<dyn FutureCell>>>>>;
 /// A started async module whose future is not finished.
 pub(crate) struct InFlight {
     pub(crate) node: NodeIx,
-    pub(crate) started: Instant,
+    /// The latency clock's reading at its start, when the run records
+    /// latencies.
+    pub(crate) started: Option<u64>,
     pub(crate) deadline: Option<Instant>,
     /// The driver's poll (`Scratch::driver_polls`) that started it.
     pub(crate) parked_in: u64,
