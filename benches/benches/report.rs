@@ -841,7 +841,7 @@ fn pending_headline(r: &mut Report, h: &asterism_benches::pending_report::Headli
     }
     if let Some((l, v)) = h.scaling.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
         r.line(format!(
-            "| pending async, 1,000 in flight, 2 workers / current thread | >= 1.7x | worst case {v:.2}x ({l}) |"
+            "| pending async, 1,000 in flight, 2 workers / current thread (pool sized for them) | >= 1.7x | worst case {v:.2}x ({l}) |"
         ));
     }
 }
