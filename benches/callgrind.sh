@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Instructions per execution under callgrind: deterministic on a noisy
 # machine, so these are the figures to track over time.
-#   bash benches/callgrind.sh            # chain50 and layered50, every contender
+#   bash benches/callgrind.sh            # every workload below, every contender
+#   W="chain1 chain5" bash benches/callgrind.sh   # some workloads only
 # (asterism: the default configuration, module latencies sampled in one
 # execution of 64; asterism-every: recorded in every execution;
 # asterism-tokio: sync modules through Program::run on a current-thread
 # runtime; asterism-async: async modules whose futures are ready at once,
-# the same way: their ratio is the async-ready cost.)
+# the same way: their ratio is the async-ready cost. pending-floor and
+# asterism-pending: async modules pending on first poll, completed by a
+# completer task, driven by hand with tokio and by asterism; these two
+# count the completer task's and tokio's instructions too.)
 # Each figure is the instructions counted inside the binary's `measured`
 # function (callgrind's --toggle-collect: setup, clock calibration and
 # teardown stay out) divided by the number of executions.
@@ -18,14 +22,15 @@ command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get ins
 cargo build --release -q -p asterism-benches --features "peers${FEATURES:+,$FEATURES}" --bin instructions
 bin=target/release/instructions
 N=${N:-2000}
+W=${W:-chain1 chain5 chain50 layered50}
 count() {
   valgrind --tool=callgrind --toggle-collect='instructions::measured' \
     --callgrind-out-file=/dev/null "$bin" "$@" 2>&1 \
     | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 printf '| contender | workload | instructions / execution |\n|---|---|---|\n'
-for w in chain50 layered50; do
-  for c in floor asterism asterism-nolatency asterism-every asterism-tokio asterism-async asterism-tokio-every asterism-async-every reference dag_exec async_dag dag-flow dagrs; do
+for w in $W; do
+  for c in floor asterism asterism-nolatency asterism-every asterism-tokio asterism-async asterism-tokio-every asterism-async-every pending-floor asterism-pending reference dag_exec async_dag dag-flow dagrs; do
     n=$N; case $c in reference|dag*|async_dag) n=200;; esac
     total=$(count "$c" "$w" "$n")
     printf '| %s | %s | %s |\n' "$c" "$w" "$(( total / n ))"

@@ -347,6 +347,11 @@ fn main() {
     r.line("");
     let asyncs = async_section(&mut r);
 
+    r.line("## 4b. Pending async modules against a hand-written tokio floor");
+    r.line("");
+    let pending =
+        asterism_benches::pending_report::section(quick, alloc_counts, &mut |l| r.line(l));
+
     r.line("## 5. Two workers");
     r.line("");
     let scaling = two_workers(&mut r);
@@ -354,6 +359,7 @@ fn main() {
     r.line("## 6. The issue's figures, from this run");
     r.line("");
     headline(&mut r, &layered50, &by_shape, scaling, asyncs);
+    pending_headline(&mut r, &pending);
     r.line("");
     r.line(format!(
         "Report took {:.0} s.",
@@ -809,4 +815,32 @@ fn headline(
     r.line(
         "| instructions per execution, chain 50, every execution's latency recorded | <= 10,000 | `bash benches/callgrind.sh` (deterministic; not run here) |",
     );
+}
+
+fn pending_headline(r: &mut Report, h: &asterism_benches::pending_report::Headline) {
+    if let Some((v, at)) = &h.worst_vs_floor {
+        r.line(format!(
+            "| pending async, p50 vs hand-written tokio floor, every shape | <= 1.5x | worst case {v:.2}x ({at}) |"
+        ));
+    }
+    if let Some((v, at)) = &h.worst_polls {
+        r.line(format!(
+            "| pending async, polls per module | <= 2 | worst case {v:.2} ({at}) |"
+        ));
+    }
+    if let Some((v, at)) = &h.worst_wakeups {
+        r.line(format!(
+            "| pending async, driver wake-ups per pending module | <= 1 | worst case {v:.2} ({at}) |"
+        ));
+    }
+    if let Some((v, at)) = &h.max_allocs {
+        r.line(format!(
+            "| pending async (typed modules), allocations per execution | 0 | worst case {v:.1} ({at}) |"
+        ));
+    }
+    if let Some((l, v)) = h.scaling.iter().min_by(|a, b| a.1.total_cmp(&b.1)) {
+        r.line(format!(
+            "| pending async, 1,000 in flight, 2 workers / current thread (pool sized for them) | >= 1.7x | worst case {v:.2}x ({l}) |"
+        ));
+    }
 }

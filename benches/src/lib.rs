@@ -11,6 +11,9 @@ pub mod contenders;
 pub mod measure;
 #[cfg(feature = "peers")]
 pub mod peers;
+pub mod pending;
+pub mod pending_measure;
+pub mod pending_report;
 pub mod workload;
 
 use asterism_compiler::{CType, DagBuilder, DagSpec, DataKey, ModuleSignature, Signatures};

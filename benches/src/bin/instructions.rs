@@ -11,20 +11,62 @@
 //! `asterism-tokio-every` and `asterism-async-every` (those two recording
 //! every execution's latencies),
 //! `reference` (with `--features peers` also `dag_exec`, `dag-flow`,
-//! `dagrs`, `async_dag`), and WORKLOAD one of `chainN` or `layeredN`
-//! (`chain50`, `layered50`, ...).
+//! `dagrs`, `async_dag`), `pending-floor` and `asterism-pending` (modules
+//! pending on first poll, completed by a completer task: the hand-written
+//! tokio floor and asterism, on a current-thread runtime, see
+//! `asterism_benches::pending`), and WORKLOAD one of `chainN`, `fanN` or
+//! `layeredN` (`chain1`, `chain5`, `chain50`, `layered50`, ...).
 
 use asterism_benches::contenders::{self, Asterism, Contender, Drive, Runner};
+use asterism_benches::pending::{self, Completer, PendingRunner, Wait};
 use asterism_benches::workload::Graph;
+use asterism_runtime::RuntimeConfig;
+
+/// A pending-async runner driven by `block_on` on a current-thread
+/// runtime whose completer task runs beside it.
+struct Pending<R> {
+    rt: tokio::runtime::Runtime,
+    runner: R,
+}
+
+impl<R: PendingRunner> Runner for Pending<R> {
+    fn run(&mut self, seed: i64) -> u64 {
+        self.rt.block_on(self.runner.run(seed))
+    }
+}
+
+/// Prepares a pending-async contender (`floor` or asterism) on `graph`.
+fn pending_runner(graph: &Graph, floor: bool) -> Result<Box<dyn Runner>, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let completer = Completer::leak();
+    rt.spawn(completer.serve());
+    let wait = Wait::Completer(completer);
+    Ok(if floor {
+        Box::new(Pending {
+            rt,
+            runner: pending::hand_floor(graph, wait),
+        })
+    } else {
+        Box::new(Pending {
+            rt,
+            runner: pending::AsterismPending::new(graph, wait, &RuntimeConfig::default())?,
+        })
+    })
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: instructions floor|asterism|asterism-nolatency|asterism-every|asterism-tokio|asterism-async|asterism-tokio-every|asterism-async-every|reference chainN|layeredN COUNT";
+    let usage = "usage: instructions floor|asterism|asterism-nolatency|asterism-every|asterism-tokio|asterism-async|asterism-tokio-every|asterism-async-every|reference|pending-floor|asterism-pending chainN|fanN|layeredN COUNT";
     if args.len() != 4 {
         eprintln!("{usage}");
         std::process::exit(1);
     }
+    let pending = matches!(args[1].as_str(), "pending-floor" | "asterism-pending");
     let contender: Box<dyn Contender> = match args[1].as_str() {
+        "pending-floor" | "asterism-pending" => Box::new(contenders::FloorContender),
         "floor" => Box::new(contenders::FloorContender),
         "asterism" => contenders::builtin().remove(1),
         "asterism-nolatency" => contenders::builtin().remove(3),
@@ -73,6 +115,8 @@ fn main() {
     };
     let graph = if let Some(n) = sized("chain") {
         Graph::chain(n)
+    } else if let Some(n) = sized("fan") {
+        Graph::fan_out_in(n)
     } else if let Some(n) = sized("layered") {
         Graph::layered(n)
     } else {
@@ -83,13 +127,25 @@ fn main() {
         eprintln!("COUNT must be a whole number; {usage}");
         std::process::exit(1);
     };
-    let mut runner: Box<dyn Runner> = contender.prepare(&graph).unwrap_or_else(|e| {
+    let prepared = if pending {
+        pending_runner(&graph, args[1] == "pending-floor")
+    } else {
+        contender.prepare(&graph)
+    };
+    let mut runner: Box<dyn Runner> = prepared.unwrap_or_else(|e| {
         eprintln!("cannot prepare: {e}");
         std::process::exit(1);
     });
     // One warm-up run, so lazy setup is not counted.
     let acc = runner.run(-1);
+    let polls = pending::polls();
     std::hint::black_box(acc ^ measured(runner.as_mut(), count));
+    if pending {
+        eprintln!(
+            "module futures polled {:.2} times per execution",
+            (pending::polls() - polls) as f64 / count.max(1) as f64
+        );
+    }
 }
 
 /// The counted part: `benches/callgrind.sh` collects inside this function

@@ -15,7 +15,7 @@ use tokio_util::sync::WaitForCancellationFuture;
 use crate::exec::ctx::{ExecCtx, RunCounts};
 use crate::exec::guard::{charge_panic, Running};
 use crate::exec::in_order::{run_in_order, switch_to_dataflow, PassEnd};
-use crate::exec::latency::{latency_clock, latency_nanos};
+use crate::exec::latency::{latency_clock, latency_ticks};
 use crate::exec::latency_chain::{GeneralChain, LatencyChain};
 use crate::exec::node::{run_node, write_outputs};
 use crate::exec::propagate::finish;
@@ -43,6 +43,8 @@ pub(crate) fn drive_poll(
     mut watch: Option<&mut Watch<'_>>,
 ) -> Poll<Option<Abort>> {
     let generation = state.generation();
+    // Futures parked from here on were polled with this poll's waker.
+    state.scratch.driver_polls = state.scratch.driver_polls.wrapping_add(1);
     if std::mem::take(first) {
         // An execution cancelled, or past its deadline, before it starts
         // polls no module's future.
@@ -86,12 +88,16 @@ pub(crate) fn drive_poll(
                 return Poll::Ready(Some(Abort::Cancelled));
             }
         }
-        let now = Instant::now();
-        if options.deadline.is_some_and(|d| d <= now) {
+        // The wall clock, read only if a deadline needs it.
+        let mut now = None;
+        if options
+            .deadline
+            .is_some_and(|d| d <= *now.get_or_insert_with(Instant::now))
+        {
             state.cancel_all();
             return Poll::Ready(Some(Abort::DeadlineExceeded));
         }
-        if poll_in_flight(ctx, state, generation, counts, cx, now) {
+        if poll_in_flight(ctx, state, generation, counts, cx, &mut now) {
             continue;
         }
         let next = state
@@ -175,23 +181,38 @@ pub(crate) fn run_ready(
     }
 }
 
-/// Polls every in-flight future once; returns whether any finished.
+/// Polls every in-flight future once, except those started during this
+/// poll of the driver: each was polled then, with the same waker, and was
+/// pending; it wakes the driver when it can progress, and polling it again
+/// before would be a wasted poll (a third poll per pending module, where a
+/// hand-written join polls twice). Its deadline is still checked. Returns
+/// whether any finished. `now` is the wall clock, read on first need (a
+/// future with a deadline) and kept.
 pub(crate) fn poll_in_flight(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     generation: u32,
     counts: &mut RunCounts,
     cx: &mut Context<'_>,
-    now: Instant,
+    now: &mut Option<Instant>,
 ) -> bool {
     let ExecutionState {
         shared, scratch, ..
     } = state;
     let mut progressed = false;
+    let this_poll = scratch.driver_polls;
     let mut i = 0;
     while i < scratch.in_flight.len() {
         let flight = &mut scratch.in_flight[i];
         let cells = &mut scratch.cells;
+        if flight.parked_in == this_poll
+            && flight
+                .deadline
+                .is_none_or(|d| d > *now.get_or_insert_with(Instant::now))
+        {
+            i += 1;
+            continue;
+        }
         // What a finished future gives: a raw module's outputs, or nothing
         // more (a typed module's future wrote its slot).
         let polled = catch_unwind(AssertUnwindSafe(|| match flight.future.get_mut() {
@@ -209,9 +230,8 @@ pub(crate) fn poll_in_flight(
         }));
         let outcome = match polled {
             Ok(Poll::Pending) => match flight.deadline {
-                Some(d) if d <= now => {
-                    let limit = d - flight.started;
-                    Err(NodeFailure::timeout(limit))
+                Some(d) if d <= *now.get_or_insert_with(Instant::now) => {
+                    Err(NodeFailure::timeout(flight.limit))
                 }
                 _ => {
                     i += 1;
@@ -220,11 +240,12 @@ pub(crate) fn poll_in_flight(
             },
             // Ready, but at or past its deadline: timed out all the same
             // (a typed future's slot is emptied with the failed outputs).
-            Ok(Poll::Ready(Ok(_))) if flight.deadline.is_some_and(|d| d <= now) => {
-                let limit = flight
+            Ok(Poll::Ready(Ok(_)))
+                if flight
                     .deadline
-                    .map_or(std::time::Duration::ZERO, |d| d - flight.started);
-                Err(NodeFailure::timeout(limit))
+                    .is_some_and(|d| d <= *now.get_or_insert_with(Instant::now)) =>
+            {
+                Err(NodeFailure::timeout(flight.limit))
             }
             Ok(Poll::Ready(Ok(output))) => Ok(output),
             Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
@@ -246,9 +267,9 @@ pub(crate) fn poll_in_flight(
             clear_node_cell(&mut scratch.cells, node);
         }
         let m = asterism_compiler::ModuleIx(node.0);
-        if ctx.record_latency {
-            let latency = latency_nanos(done.started.elapsed());
-            shared.latency_ns[m.ix()].store(latency, Ordering::Relaxed);
+        if let (true, Some(s)) = (ctx.record_latency, done.started) {
+            let ticks = latency_clock().now().saturating_sub(s);
+            shared.latency_ns[m.ix()].store(latency_ticks(ticks), Ordering::Relaxed);
         }
         // A future that panics in drop fails its node (as one that is
         // ready at once does); it must not take the driver down.

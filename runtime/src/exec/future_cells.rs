@@ -43,10 +43,14 @@ pub(crate) fn size_cells(cells: &mut FutureCells, plan: &Plan) {
 }
 
 /// Parks a started async module whose first poll was pending. Its timeout
-/// counts from its start, first poll included (`started`, when the clock
-/// was read); a module with no timeout of its own is bounded by the
-/// program's `max-pending-ms`, from now.
-#[inline]
+/// counts from its start, first poll included (`started`, the latency
+/// clock's reading at its start, taken when the run records latencies or
+/// the module has a timeout); a module with no timeout of its own is
+/// bounded by the program's `max-pending-ms`, from now.
+///
+/// Out of line: a module that waits pays a call, and the walk in order,
+/// which every sync run takes, stays small enough to inline.
+#[inline(never)]
 pub(crate) fn park(
     table: &NodeTable,
     scratch: &mut Scratch,
@@ -67,9 +71,11 @@ pub(crate) fn park(
     };
     scratch.in_flight.push(InFlight {
         node: n,
-        started: begun,
+        started,
         // A timeout past the clock's range never fires.
         deadline: limit.and_then(|t| begun.checked_add(t)),
+        limit: limit.unwrap_or_default(),
+        parked_in: scratch.driver_polls,
         future: Exclusive::new(future),
     });
 }

@@ -36,22 +36,36 @@ pub(crate) fn sync_pass<const WATCHED: bool>(
     let clock = latency_clock();
     if ctx.record_latency && clock.is_direct() {
         let mut chain = TscChain::begin(clock, Some(started));
-        let end = run_in_order::<false, WATCHED, _>(
-            ctx, state, generation, counts, None, watch, &mut chain,
-        );
+        let end = pass::<WATCHED, _>(ctx, state, generation, counts, None, watch, &mut chain);
         (end, chain.now())
     } else if !ctx.record_latency && !ctx.table.has_timeouts() {
         let mut chain = Unclocked::begin(clock, None);
-        let end = run_in_order::<false, WATCHED, _>(
-            ctx, state, generation, counts, None, watch, &mut chain,
-        );
+        let end = pass::<WATCHED, _>(ctx, state, generation, counts, None, watch, &mut chain);
         (end, chain.now())
     } else {
         let mut chain = GeneralChain::begin(clock, Some(started));
-        let end = run_in_order::<false, WATCHED, _>(
-            ctx, state, generation, counts, None, watch, &mut chain,
-        );
+        let end = pass::<WATCHED, _>(ctx, state, generation, counts, None, watch, &mut chain);
         (end, chain.now())
+    }
+}
+
+/// The sync pass with its chain: inlined for `run_sync` (no watch), where
+/// the pass is nearly the whole run; called for a watched run, which the
+/// call costs less than the inlined loop does.
+#[inline(always)]
+fn pass<const WATCHED: bool, C: LatencyChain>(
+    ctx: &ExecCtx<'_>,
+    state: &mut ExecutionState,
+    generation: u32,
+    counts: &mut RunCounts,
+    cx: Option<&mut Context<'_>>,
+    watch: Option<&mut Watch<'_>>,
+    chain: &mut C,
+) -> PassEnd {
+    if WATCHED {
+        run_in_order::<false, WATCHED, C>(ctx, state, generation, counts, cx, watch, chain)
+    } else {
+        walk::<false, WATCHED, C>(ctx, state, generation, counts, cx, watch, chain)
     }
 }
 
@@ -69,7 +83,28 @@ pub(crate) fn sync_pass<const WATCHED: bool>(
 /// `watch`, the pass stops after any node if the token is cancelled or the
 /// deadline has passed; `WATCHED = false` (`run_sync`, no options) compiles
 /// the checks out.
+///
+/// Out of line: inlined into the async driver, it costs an async run more
+/// than the call does.
+#[inline(never)]
 pub(crate) fn run_in_order<const ASYNC: bool, const WATCHED: bool, C: LatencyChain>(
+    ctx: &ExecCtx<'_>,
+    state: &mut ExecutionState,
+    generation: u32,
+    counts: &mut RunCounts,
+    cx: Option<&mut Context<'_>>,
+    watch: Option<&mut Watch<'_>>,
+    chain: &mut C,
+) -> PassEnd {
+    walk::<ASYNC, WATCHED, C>(ctx, state, generation, counts, cx, watch, chain)
+}
+
+/// [`run_in_order`], inlined into `run_sync`'s pass: a sync run is this pass
+/// and little else, and a call here costs it some 35 instructions
+/// (registers saved and restored around the loop) of a one-module run's
+/// ~1,200.
+#[inline(always)]
+fn walk<const ASYNC: bool, const WATCHED: bool, C: LatencyChain>(
     ctx: &ExecCtx<'_>,
     state: &mut ExecutionState,
     generation: u32,

@@ -21,8 +21,15 @@ pub(crate) type FutureCells = Vec<Option<Exclusive<Pin<Box<dyn FutureCell>>>>>;
 /// A started async module whose future is not finished.
 pub(crate) struct InFlight {
     pub(crate) node: NodeIx,
-    pub(crate) started: Instant,
+    /// The latency clock's reading at its start, when the run records
+    /// latencies.
+    pub(crate) started: Option<u64>,
     pub(crate) deadline: Option<Instant>,
+    /// The bound the deadline enforces (its timeout, or `max-pending-ms`),
+    /// for the failure's message.
+    pub(crate) limit: std::time::Duration,
+    /// The driver's poll (`Scratch::driver_polls`) that started it.
+    pub(crate) parked_in: u64,
     pub(crate) future: Exclusive<ModuleFutureOf>,
 }
 

@@ -151,6 +151,10 @@ pub(crate) struct Scratch {
     /// Whether any failure detail was written (reset skips clearing them
     /// otherwise).
     pub(crate) dirty_failures: bool,
+    /// Counts the driver's polls: a future parked during the current one
+    /// was just polled with its waker, and is not polled again before a
+    /// later one (`exec/dataflow.rs`).
+    pub(crate) driver_polls: u64,
 }
 
 impl Scratch {
@@ -162,6 +166,7 @@ impl Scratch {
             in_flight: Vec::with_capacity(plan.module_count()),
             cells: Vec::new(),
             dirty_failures: false,
+            driver_polls: 0,
         }
     }
 }
