@@ -15,7 +15,10 @@ fn read_file(path: &str, what: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} `{path}`: {e}"))
 }
 
-fn load_spec(file: &str) -> Result<DagSpec, String> {
+fn load_spec(file: &str, branch: crate::cli_lang::BranchMode) -> Result<DagSpec, String> {
+    if crate::cli_lang::is_cst(file) {
+        return crate::cli_lang::load_spec(file, branch);
+    }
     let text = read_file(file, "spec")?;
     DagSpec::from_json(&text).map_err(|e| {
         let what = match e.classify() {
@@ -33,8 +36,8 @@ fn to_stderr(text: &str) {
 }
 
 /// `asterism check FILE`.
-pub(crate) fn check(file: &str) -> u8 {
-    let spec = match load_spec(file) {
+pub(crate) fn check(file: &str, branch: crate::cli_lang::BranchMode) -> u8 {
+    let spec = match load_spec(file, branch) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -51,7 +54,7 @@ pub(crate) fn check(file: &str) -> u8 {
     }
 }
 
-fn fail(message: &str) -> u8 {
+pub(crate) fn fail(message: &str) -> u8 {
     to_stderr(&format!("error: {}\n", message.trim_end()));
     1
 }
@@ -100,13 +103,16 @@ fn summary(file: &str, plan: &Plan) -> String {
     s
 }
 
-/// `asterism run FILE --inputs JSON`.
+/// `asterism run FILE --inputs JSON` (or `--example` for a `.cst`
+/// program's `@example` inputs).
 pub(crate) fn run(
     file: &str,
     inputs: &str,
+    example: bool,
     timings: bool,
     format: OutputFormat,
     config: Option<&str>,
+    branch: crate::cli_lang::BranchMode,
 ) -> u8 {
     let config = match config {
         None => RuntimeConfig::default(),
@@ -117,9 +123,19 @@ pub(crate) fn run(
             Err(e) => return fail(&e),
         },
     };
-    let spec = match load_spec(file) {
+    let spec = match load_spec(file, branch) {
         Ok(s) => s,
         Err(e) => return fail(&e),
+    };
+    let example_inputs;
+    let inputs = if example {
+        example_inputs = match crate::cli_lang::example_inputs(file, branch) {
+            Ok(j) => j,
+            Err(e) => return fail(&e),
+        };
+        example_inputs.as_str()
+    } else {
+        inputs
     };
     let program = match Program::load(&spec, &Registry::with_stdlib(), &config) {
         Ok(p) => p,

@@ -7,13 +7,19 @@
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
 //!   bad arguments.
 //!
-//! Both know the standard modules (`Registry::with_stdlib`).
+//! - `asterism compile FILE.cst --emit dagspec|image`: a program in the
+//!   pipeline language as DagSpec or PipelineImage JSON on stdout.
+//!
+//! `check` and `run` read DagSpec JSON or, for a `.cst` file, a program in
+//! the pipeline language (`run --example` uses its `@example` inputs).
+//! All know the standard modules (`Registry::with_stdlib`).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod cli;
+mod cli_lang;
 
 /// Check and run asterism pipelines (DagSpec JSON, the original's format).
 #[derive(Debug, Parser)]
@@ -27,16 +33,25 @@ struct Cli {
 enum Command {
     /// Compile a spec and print a summary of the plan, or every problem.
     Check {
-        /// The DagSpec JSON file.
+        /// The DagSpec JSON file, or a `.cst` program.
         file: String,
+        /// How a `.cst` program's `branch` is lowered.
+        #[arg(long, value_enum, default_value_t = cli_lang::BranchMode::Transforms)]
+        branch: cli_lang::BranchMode,
     },
     /// Run a spec once and print its declared outputs as JSON.
     Run {
-        /// The DagSpec JSON file.
+        /// The DagSpec JSON file, or a `.cst` program.
         file: String,
         /// Inputs as plain JSON (`{"x": 5}`), or `@path` to read a file.
-        #[arg(long, default_value = "{}")]
+        #[arg(long, default_value = "{}", conflicts_with = "example")]
         inputs: String,
+        /// Run a `.cst` program on its `@example` inputs.
+        #[arg(long)]
+        example: bool,
+        /// How a `.cst` program's `branch` is lowered.
+        #[arg(long, value_enum, default_value_t = cli_lang::BranchMode::Transforms)]
+        branch: cli_lang::BranchMode,
         /// Print a per-module table (status, latency) on stderr.
         #[arg(long)]
         timings: bool,
@@ -46,6 +61,17 @@ enum Command {
         /// A TOML runtime configuration file.
         #[arg(long)]
         config: Option<String>,
+    },
+    /// Compile a `.cst` program and print it as JSON.
+    Compile {
+        /// The `.cst` program.
+        file: String,
+        /// What to write: the DagSpec, or the original's PipelineImage.
+        #[arg(long, value_enum, default_value_t = cli_lang::Emit::Dagspec)]
+        emit: cli_lang::Emit,
+        /// How `branch` is lowered.
+        #[arg(long, value_enum, default_value_t = cli_lang::BranchMode::Transforms)]
+        branch: cli_lang::BranchMode,
     },
 }
 
@@ -68,14 +94,25 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { file } => cli::check(&file),
+        Command::Check { file, branch } => cli::check(&file, branch),
         Command::Run {
             file,
             inputs,
+            example,
+            branch,
             timings,
             format,
             config,
-        } => cli::run(&file, &inputs, timings, format, config.as_deref()),
+        } => cli::run(
+            &file,
+            &inputs,
+            example,
+            timings,
+            format,
+            config.as_deref(),
+            branch,
+        ),
+        Command::Compile { file, emit, branch } => cli_lang::compile(&file, emit, branch),
     };
     ExitCode::from(code)
 }

@@ -796,9 +796,7 @@ impl<'a> Checker<'a> {
                     .map(|s| s.name.rsplit('.').next().unwrap_or(&s.name));
                 d = match suggest(local, shorts) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help(
-                        "register a module with this name, or pass a signature file (--signatures)",
-                    ),
+                    None => d.with_help("register a module with this name before compiling"),
                 };
                 return self.error_expr(d, span);
             }

@@ -130,12 +130,6 @@ impl fmt::Display for Diagnostics {
         for d in &self.items {
             let start = floor_char_boundary(&self.source, d.span.start.min(len));
             let end = floor_char_boundary(&self.source, d.span.end.min(len)).max(start);
-            let (line, col) = self.line_col(start);
-            writeln!(
-                f,
-                "{}:{line}:{col}: error[{}]: {}",
-                self.file, d.code, d.message
-            )?;
             let file = self.file.as_str();
             let mut report = Report::build(ReportKind::Error, (file, start..end))
                 .with_config(config)

@@ -50,7 +50,7 @@ pub mod types;
 
 use std::collections::BTreeMap;
 
-use asterism_compiler::{CValue, DagSpec, ModuleCallOptions, Signatures};
+use asterism_compiler::{CType, CValue, DagSpec, ModuleCallOptions, Signatures};
 use uuid::Uuid;
 
 pub use diag::{Diagnostic, Diagnostics};
@@ -64,9 +64,29 @@ pub struct Compiled {
     pub spec: DagSpec,
     /// Each input's `@example` value (the last one given), in input order.
     pub examples: Vec<(String, CValue)>,
+    /// Every declared input and its type, in declaration order.
+    pub inputs: Vec<(String, CType)>,
 }
 
 impl Compiled {
+    /// Inputs to run the program on its examples: each `@example`, and
+    /// `None` for an optional input that has none (the original lets an
+    /// optional input be left out). Inputs with neither are absent.
+    pub fn example_inputs(&self) -> Vec<(String, CValue)> {
+        self.inputs
+            .iter()
+            .filter_map(
+                |(name, ty)| match (self.examples.iter().find(|(n, _)| n == name), ty) {
+                    (Some((_, v)), _) => Some((name.clone(), v.clone())),
+                    (None, CType::Optional(inner)) => {
+                        Some((name.clone(), CValue::none((**inner).clone())))
+                    }
+                    (None, _) => None,
+                },
+            )
+            .collect()
+    }
+
     /// Module UUID -> call options, for the modules that have any (the
     /// `moduleOptions` of the original's `PipelineImage`).
     pub fn module_options(&self) -> BTreeMap<Uuid, ModuleCallOptions> {
@@ -121,9 +141,18 @@ pub fn compile_with(
         return Err(Diagnostics::new(&options.file, source, diags));
     }
     let spec = lower::lower(&typed, &options.name, seed(source), options.branch);
+    let inputs = typed
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            typed::TDecl::Input(n, t) => Some((n.clone(), t.to_ctype())),
+            typed::TDecl::Assign(..) => None,
+        })
+        .collect();
     Ok(Compiled {
         spec,
         examples: typed.examples,
+        inputs,
     })
 }
 
