@@ -47,6 +47,8 @@ pub struct Program {
     /// Names whose declarations failed to parse (already reported); the
     /// checker treats them as defined, so their uses add no noise.
     pub broken: Vec<String>,
+    /// How many declarations failed to parse.
+    pub failed: usize,
 }
 
 /// A top-level declaration.

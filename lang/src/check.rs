@@ -139,7 +139,7 @@ impl<'a> Checker<'a> {
         }
         if out.outputs.is_empty()
             && !p.decls.iter().any(|d| matches!(d, Decl::Output { .. }))
-            && p.broken.is_empty()
+            && p.failed == 0
         {
             self.diags.push(
                 err(

@@ -72,6 +72,8 @@ struct Parser<'s> {
     depth: usize,
     /// Offset added to spans (for interpolations parsed from a substring).
     base: usize,
+    /// The token the current declaration starts at.
+    decl_start: usize,
 }
 
 impl<'s> Parser<'s> {
@@ -83,6 +85,7 @@ impl<'s> Parser<'s> {
             diags: Vec::new(),
             depth: 0,
             base,
+            decl_start: 0,
         }
     }
 
@@ -146,12 +149,31 @@ impl<'s> Parser<'s> {
     }
 
     fn unexpected(&self, expected: &str) -> Diagnostic {
-        let mut d = Diagnostic::new(
-            "E002",
-            format!("expected {expected}, found {}", self.found()),
-            self.span(),
-            format!("expected {expected} here"),
-        );
+        let at_line_start = self.toks.get(self.pos).is_some_and(|t| t.line_start);
+        let inside = self.pos > self.decl_start;
+        let mut d = if inside && (at_line_start || self.pos >= self.toks.len()) {
+            // The line ended early: point at its last token.
+            let prev = self.prev_span();
+            let what = self.toks[self.pos - 1].tok.describe();
+            let found = if self.pos >= self.toks.len() {
+                "the end of the file"
+            } else {
+                "the end of the line"
+            };
+            Diagnostic::new(
+                "E002",
+                format!("expected {expected} after {what}, found {found}"),
+                prev,
+                format!("expected {expected} after this"),
+            )
+        } else {
+            Diagnostic::new(
+                "E002",
+                format!("expected {expected}, found {}", self.found()),
+                self.span(),
+                format!("expected {expected} here"),
+            )
+        };
         match self.peek() {
             Some(Tok::AmpAmp) => d = d.with_help("write `and` for boolean and"),
             Some(Tok::PipePipe) => d = d.with_help("write `or` for boolean or"),
@@ -212,9 +234,11 @@ impl<'s> Parser<'s> {
     fn program(&mut self) -> Program {
         let mut decls = Vec::new();
         let mut broken = Vec::new();
+        let mut failed = 0;
         while self.pos < self.toks.len() {
             let start = self.pos;
             self.depth = 0;
+            self.decl_start = start;
             match self.decl() {
                 Ok(d) => {
                     decls.push(d);
@@ -228,16 +252,13 @@ impl<'s> Parser<'s> {
                 }
                 Err(d) => {
                     self.diags.push(d);
+                    failed += 1;
                     let named = |i: usize| match self.toks.get(i).map(|t| &t.tok) {
                         Some(Tok::Ident(n)) => Some(n.clone()),
                         _ => None,
                     };
                     match self.toks.get(start).map(|t| &t.tok) {
-                        Some(Tok::Ident(n))
-                            if self.toks.get(start + 1).map(|t| &t.tok) == Some(&Tok::Assign) =>
-                        {
-                            broken.push(n.clone())
-                        }
+                        Some(Tok::Ident(n)) => broken.push(n.clone()),
                         Some(Tok::In) => broken.extend(named(start + 1)),
                         Some(Tok::At) => {
                             let mut i = start;
@@ -255,7 +276,11 @@ impl<'s> Parser<'s> {
                 }
             }
         }
-        Program { decls, broken }
+        Program {
+            decls,
+            broken,
+            failed,
+        }
     }
 
     /// Skips to the next token that starts a line and can start a
@@ -857,6 +882,11 @@ impl<'s> Parser<'s> {
                 "a match",
             )
             .with_help("`match` is issue #19; use `branch { ... }` or `if` for now")),
+            Tok::Ident(_) if self.declaration_ahead() => {
+                // `name =` at the start of a line begins the next
+                // declaration: the expression before it is unfinished.
+                Err(self.unexpected("an expression before the next declaration"))
+            }
             Tok::Ident(_) => {
                 if self.call_ahead() {
                     return self.call();
@@ -866,6 +896,12 @@ impl<'s> Parser<'s> {
             }
             _ => Err(self.unexpected("an expression")),
         }
+    }
+
+    /// `name =` at the start of a line, at the cursor.
+    fn declaration_ahead(&self) -> bool {
+        self.toks.get(self.pos).is_some_and(|t| t.line_start)
+            && self.peek_at(1) == Some(&Tok::Assign)
     }
 
     /// `(` ... `)` `=>` at the cursor.
@@ -1356,11 +1392,10 @@ mod tests {
 
     #[test]
     fn errors_recover_at_the_next_declaration() {
-        // `y` is read as the end of `x`'s expression; `z` and `w` fail on
-        // their own; `out y` still parses.
+        // `x`, `z` and `w` fail on their own; `y = 2` and `out y` parse.
         let (p, d) = parse("x = (1 +\ny = 2\nz = @\nw = 1 +\nout y");
         assert_eq!(d.len(), 3, "{d:?}");
-        assert_eq!(p.decls.len(), 1);
+        assert_eq!(p.decls.len(), 2);
         assert_eq!(p.broken, ["x", "z", "w"]);
     }
 
