@@ -15,7 +15,15 @@ fn read_file(path: &str, what: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} `{path}`: {e}"))
 }
 
-fn load_spec(file: &str, branch: crate::cli_lang::BranchMode) -> Result<DagSpec, String> {
+pub(crate) fn load_spec(file: &str) -> Result<DagSpec, String> {
+    load_spec_with(file, crate::cli_lang::BranchMode::default())
+}
+
+/// Reads a spec: DagSpec JSON, or a `.cst` program compiled on the way.
+pub(crate) fn load_spec_with(
+    file: &str,
+    branch: crate::cli_lang::BranchMode,
+) -> Result<DagSpec, String> {
     if crate::cli_lang::is_cst(file) {
         return crate::cli_lang::load_spec(file, branch);
     }
@@ -37,7 +45,7 @@ fn to_stderr(text: &str) {
 
 /// `asterism check FILE`.
 pub(crate) fn check(file: &str, branch: crate::cli_lang::BranchMode) -> u8 {
-    let spec = match load_spec(file, branch) {
+    let spec = match load_spec_with(file, branch) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -112,6 +120,7 @@ pub(crate) fn run(
     timings: bool,
     format: OutputFormat,
     config: Option<&str>,
+    dot: Option<&str>,
     branch: crate::cli_lang::BranchMode,
 ) -> u8 {
     let config = match config {
@@ -123,7 +132,7 @@ pub(crate) fn run(
             Err(e) => return fail(&e),
         },
     };
-    let spec = match load_spec(file, branch) {
+    let spec = match load_spec_with(file, branch) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -186,6 +195,7 @@ pub(crate) fn run(
         if timings {
             to_stderr(&timing_table(&result));
         }
+        let picture = dot.map(|path| crate::cli_dot::write_run_picture(path, &result));
         let problems = result.problems();
         for p in &problems {
             to_stderr(&format!("error: {p}\n"));
@@ -193,6 +203,8 @@ pub(crate) fn run(
         // Outputs that never reached stdout are bad whatever else happened.
         if let Err(e) = written {
             fail(&format!("cannot write the outputs to stdout: {e}"))
+        } else if let Some(Err(e)) = picture {
+            fail(&e)
         } else if problems.is_empty() {
             0
         } else {

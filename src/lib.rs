@@ -9,7 +9,9 @@
 //! [`compiler`] (values, the DagSpec wire format, validation, the Plan),
 //! [`runtime`] (modules, state, executor, results, config, metrics) and
 //! [`lang`] (the pipeline language, `.cst` text to a DagSpec:
-//! `asterism::lang::compile(source, &registry.signatures())`).
+//! `asterism::lang::compile(source, &registry.signatures())`). It adds
+//! [`viz`]: pictures of a pipeline (Graphviz DOT, Mermaid), plain or
+//! coloured by one execution's statuses.
 //!
 //! ```
 //! use asterism::{CType, CValue, DagBuilder, Program, Registry, RuntimeConfig};
@@ -38,13 +40,14 @@ pub use asterism_runtime as runtime;
 
 #[doc(hidden)]
 pub mod fuzz_support;
+pub mod viz;
 
 pub use asterism_compiler::{
     compile, CType, CValue, CompileError, CompileErrors, DagBuilder, DagSpec, InlineTransform,
     InputIx, ModuleIx, ModuleSignature, NodeIx, OutputIx, Plan, Signatures, SlotIx,
 };
 pub use asterism_runtime::{
-    Abort, CancellationToken, Config, ExecutionResult, InputError, LoadError, MetricsSnapshot,
-    Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, NodeStatus, Phase, Program,
-    Registry, RunError, RunOptions, RuntimeConfig, Snapshot,
+    Abort, BoxFuture, CancellationToken, Config, Each, ExecutionResult, InputError, LoadError,
+    MetricsSnapshot, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, NodeStatus,
+    Phase, Program, Registry, RunError, RunOptions, RuntimeConfig, Snapshot,
 };

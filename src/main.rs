@@ -6,19 +6,22 @@
 //!   to stdout as one JSON object. Exit 2 if a module failed (the outputs
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
 //!   bad arguments.
-//!
 //! - `asterism compile FILE.cst --emit dagspec|image`: a program in the
 //!   pipeline language as DagSpec or PipelineImage JSON on stdout.
+//! - `asterism dot FILE`: print the pipeline as Graphviz DOT (`--format
+//!   mermaid` for a Mermaid flowchart); `run --dot PATH` writes the run's
+//!   picture, each node coloured by its status.
 //!
-//! `check` and `run` read DagSpec JSON or, for a `.cst` file, a program in
-//! the pipeline language (`run --example` uses its `@example` inputs).
-//! All know the standard modules (`Registry::with_stdlib`).
+//! `check`, `run` and `dot` read DagSpec JSON or, for a `.cst` file, a
+//! program in the pipeline language (`run --example` uses its `@example`
+//! inputs). All know the standard modules (`Registry::with_stdlib`).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod cli;
+mod cli_dot;
 mod cli_lang;
 
 /// Check and run asterism pipelines (DagSpec JSON, the original's format).
@@ -61,6 +64,18 @@ enum Command {
         /// A TOML runtime configuration file.
         #[arg(long)]
         config: Option<String>,
+        /// Write a picture of the run to this file: Graphviz DOT, each node
+        /// coloured by its status (Mermaid if the path ends in `.mmd`).
+        #[arg(long, value_name = "PATH")]
+        dot: Option<String>,
+    },
+    /// Print a picture of a spec: Graphviz DOT, or a Mermaid flowchart.
+    Dot {
+        /// The DagSpec JSON file.
+        file: String,
+        /// The picture's format.
+        #[arg(long, value_enum, default_value_t = cli_dot::PictureFormat::Dot)]
+        format: cli_dot::PictureFormat,
     },
     /// Compile a `.cst` program and print it as JSON.
     Compile {
@@ -103,6 +118,7 @@ fn main() -> ExitCode {
             timings,
             format,
             config,
+            dot,
         } => cli::run(
             &file,
             &inputs,
@@ -110,9 +126,11 @@ fn main() -> ExitCode {
             timings,
             format,
             config.as_deref(),
+            dot.as_deref(),
             branch,
         ),
         Command::Compile { file, emit, branch } => cli_lang::compile(&file, emit, branch),
+        Command::Dot { file, format } => cli_dot::dot(&file, format),
     };
     ExitCode::from(code)
 }

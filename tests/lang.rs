@@ -176,7 +176,11 @@ fn records_field_access_merge_and_projection() {
         ("email", CValue::String("a@x".into())),
         ("score", CValue::Int(150)),
     ]);
-    let c = compile_on(&registry, &original("simple-pipeline"), BranchLowering::Module);
+    let c = compile_on(
+        &registry,
+        &original("simple-pipeline"),
+        BranchLowering::Module,
+    );
     assert_eq!(
         run_on(&registry, &c, &[("user".into(), user)]),
         json!({"user_name": "Ada", "is_high_score": true})
@@ -190,7 +194,11 @@ fn records_field_access_merge_and_projection() {
         ("score", CValue::Float(0.5)),
     ]);
     assert_eq!(
-        run_on(&registry, &c, &[("base".into(), base), ("extra".into(), extra)]),
+        run_on(
+            &registry,
+            &c,
+            &[("base".into(), base), ("extra".into(), extra)]
+        ),
         json!({"merged": {"id": 7, "name": "b", "score": 0.5}, "summary": {"id": 7, "score": 0.5}})
     );
 }
@@ -249,7 +257,11 @@ fn app_module_programs_run_against_stubs() {
     ] {
         compile_on(&registry, &original(name), BranchLowering::Module);
     }
-    let c = compile_on(&registry, &original("fan-out-fan-in"), BranchLowering::Module);
+    let c = compile_on(
+        &registry,
+        &original("fan-out-fan-in"),
+        BranchLowering::Module,
+    );
     assert_eq!(
         run_on(&registry, &c, &c.example_inputs()),
         json!({
@@ -292,7 +304,10 @@ fn with_clauses_become_module_options() {
     // enrichedData = RateLimitedApi(...) with throttle: 10/1s, concurrency:
     // 3, timeout: 5s, on_error: log, priority: low
     let o = by_module("RateLimitedApi");
-    assert_eq!((o.throttle_count, o.throttle_per_ms), (Some(10), Some(1_000)));
+    assert_eq!(
+        (o.throttle_count, o.throttle_per_ms),
+        (Some(10), Some(1_000))
+    );
     assert_eq!(o.concurrency, Some(3));
     assert_eq!(o.on_error.as_deref(), Some("log"));
     assert_eq!(o.priority, Some(25));
@@ -329,8 +344,15 @@ fn branch_lowers_to_a_synthetic_module_as_the_original_does() {
 #[ignore = "the runtime learns `<pipeline>.branch-N` modules in the compat branch; run once it is merged"]
 fn branch_modules_run() {
     let registry = Registry::with_stdlib();
-    let c = compile_on(&registry, &original("branch-expressions"), BranchLowering::Module);
-    assert_eq!(run_on(&registry, &c, &c.example_inputs())["grade"], json!("B"));
+    let c = compile_on(
+        &registry,
+        &original("branch-expressions"),
+        BranchLowering::Module,
+    );
+    assert_eq!(
+        run_on(&registry, &c, &c.example_inputs())["grade"],
+        json!("B")
+    );
 }
 
 #[test]
@@ -338,9 +360,15 @@ fn each_feature_runs() {
     let cases: &[(&str, Value)] = &[
         ("x = 7 - 2 * 3\nout x", json!({"x": 1})),
         ("x = (7 - 2) * 3 / 5\nout x", json!({"x": 3})),
-        ("x = 3 != 4 and not (2 >= 3) or false\nout x", json!({"x": true})),
+        (
+            "x = 3 != 4 and not (2 >= 3) or false\nout x",
+            json!({"x": true}),
+        ),
         ("x = \"a\" == \"a\"\nout x", json!({"x": true})),
-        ("x = if (1 < 2) \"yes\" else \"no\"\nout x", json!({"x": "yes"})),
+        (
+            "x = if (1 < 2) \"yes\" else \"no\"\nout x",
+            json!({"x": "yes"}),
+        ),
         ("g = 5 when 1 > 2\nx = g ?? 9\nout x", json!({"x": 9})),
         ("x = [1, 2, 3]\ns = list-sum(x)\nout s", json!({"s": 6})),
         ("x = list-sum([])\nout x", json!({"x": 0})),
@@ -354,7 +382,10 @@ fn each_feature_runs() {
         ),
         ("x = add(b: 1, a: 41)\nout x", json!({"x": 42})),
         ("x = 2\ny = x * x\nout y", json!({"y": 4})),
-        ("x = \"n=${1 + 1}, ok=${true}\"\nout x", json!({"x": "n=2, ok=true"})),
+        (
+            "x = \"n=${1 + 1}, ok=${true}\"\nout x",
+            json!({"x": "n=2, ok=true"}),
+        ),
         (
             "use stdlib.text as t\nx = t.concat(\"a\", \"b\")\nout x",
             json!({"x": "ab"}),
@@ -372,8 +403,16 @@ fn each_feature_runs() {
 #[test]
 fn the_same_source_compiles_to_the_same_spec() {
     let registry = Registry::with_stdlib();
-    let a = compile_on(&registry, &original("branch-expressions"), BranchLowering::Module);
-    let b = compile_on(&registry, &original("branch-expressions"), BranchLowering::Module);
+    let a = compile_on(
+        &registry,
+        &original("branch-expressions"),
+        BranchLowering::Module,
+    );
+    let b = compile_on(
+        &registry,
+        &original("branch-expressions"),
+        BranchLowering::Module,
+    );
     assert_eq!(a.spec.to_json(), b.spec.to_json());
 }
 

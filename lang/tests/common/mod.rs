@@ -43,29 +43,35 @@ pub fn stdlib() -> Signatures {
             [("value", CType::String), ("substring", CType::String)],
             [("out", CType::Boolean)],
         ),
-        ModuleSignature::new("stdlib.trim", [("value", CType::String)], [("out", CType::String)]),
-        ModuleSignature::new("stdlib.not", [("value", CType::Boolean)], [("out", CType::Boolean)]),
+        ModuleSignature::new(
+            "stdlib.trim",
+            [("value", CType::String)],
+            [("out", CType::String)],
+        ),
+        ModuleSignature::new(
+            "stdlib.not",
+            [("value", CType::Boolean)],
+            [("out", CType::Boolean)],
+        ),
         ModuleSignature::new(
             "stdlib.list-sum",
             [("list", CType::list(CType::Int))],
             [("out", CType::Int)],
         ),
-        ModuleSignature::new("Uppercase", [("text", CType::String)], [("result", CType::String)]),
+        ModuleSignature::new(
+            "Uppercase",
+            [("text", CType::String)],
+            [("result", CType::String)],
+        ),
         ModuleSignature::new(
             "Profile",
             [("id", CType::String)],
-            [
-                ("name", CType::String),
-                ("age", CType::Int),
-            ],
+            [("name", CType::String), ("age", CType::Int)],
         ),
     ];
     v.push(ModuleSignature::new(
         "Greet",
-        [(
-            "user",
-            CType::product([("name", CType::String)]),
-        )],
+        [("user", CType::product([("name", CType::String)]))],
         [("out", CType::String)],
     ));
     v.into_iter().collect()
