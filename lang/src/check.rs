@@ -29,6 +29,8 @@ pub(crate) struct Checker<'a> {
     types: HashMap<String, Ty>,
     vars: HashMap<String, Ty>,
     aliases: HashMap<String, Vec<String>>,
+    /// Names read so far (by expressions or `out`).
+    used: std::collections::HashSet<String>,
     pub(crate) diags: Vec<Diagnostic>,
 }
 
@@ -48,6 +50,7 @@ impl<'a> Checker<'a> {
             types: HashMap::new(),
             vars: HashMap::new(),
             aliases: HashMap::new(),
+            used: std::collections::HashSet::new(),
             diags: Vec::new(),
         }
     }
@@ -71,6 +74,7 @@ impl<'a> Checker<'a> {
         let mut out = TProgram::default();
         let mut defined: HashMap<String, Span> = HashMap::new();
         let mut outputs: HashMap<String, Span> = HashMap::new();
+        let mut inputs: Vec<Ident> = Vec::new();
         for name in &p.broken {
             self.vars.insert(name.clone(), Ty::Error);
         }
@@ -110,10 +114,19 @@ impl<'a> Checker<'a> {
                         }
                     }
                     self.vars.insert(name.name.clone(), t.clone());
+                    self.used.remove(&name.name);
+                    inputs.push(name.clone());
                     out.decls.push(TDecl::Input(name.name.clone(), t));
                 }
                 Decl::Assign { name, value } => {
                     let e = self.expr(value);
+                    if let Some(i) = inputs.iter().position(|i| i.name == name.name) {
+                        // The input is shadowed: it was used before, or never.
+                        let input = inputs.remove(i);
+                        if !self.used.contains(&input.name) {
+                            self.diags.push(unused_input(&input));
+                        }
+                    }
                     defined.insert(name.name.clone(), name.span);
                     self.vars.insert(name.name.clone(), e.ty.clone());
                     out.decls.push(TDecl::Assign(name.name.clone(), e));
@@ -130,6 +143,7 @@ impl<'a> Checker<'a> {
                             "declared again here",
                         ));
                     } else {
+                        self.used.insert(name.name.clone());
                         outputs.insert(name.name.clone(), name.span);
                         out.outputs.push(name.name.clone());
                     }
@@ -360,7 +374,10 @@ impl<'a> Checker<'a> {
                 span,
             },
             ExprKind::Var(n) => match self.vars.get(n) {
-                Some(t) => mk(TKind::Var(n.clone()), t.clone()),
+                Some(t) => {
+                    self.used.insert(n.clone());
+                    mk(TKind::Var(n.clone()), t.clone())
+                }
                 None => {
                     let d = self.undefined(n, span);
                     self.error_expr(d, span)
@@ -1104,6 +1121,19 @@ impl<'a> Checker<'a> {
         }
         (o, fallback)
     }
+}
+
+fn unused_input(input: &Ident) -> Diagnostic {
+    err(
+        "E133",
+        format!("the input `{}` is never used", input.name),
+        input.span,
+        "declared here, read nowhere",
+    )
+    .with_help(format!(
+        "use it, return it with `out {}`, or remove it (a pipeline cannot take an input nothing reads)",
+        input.name
+    ))
 }
 
 fn param_list(sig: &asterism_compiler::ModuleSignature) -> String {
