@@ -151,6 +151,11 @@ impl<'a> Checker<'a> {
                 Decl::Use { path, alias } => self.use_decl(path, alias.as_ref()),
             }
         }
+        if p.failed == 0 {
+            for input in inputs.iter().filter(|i| !self.used.contains(&i.name)) {
+                self.diags.push(unused_input(input));
+            }
+        }
         if out.outputs.is_empty()
             && !p.decls.iter().any(|d| matches!(d, Decl::Output { .. }))
             && p.failed == 0
