@@ -116,13 +116,13 @@ fn summary(file: &str, plan: &Plan) -> String {
 pub(crate) fn run(
     file: &str,
     inputs: &str,
-    example: bool,
     timings: bool,
     format: OutputFormat,
     config: Option<&str>,
     dot: Option<&str>,
-    branch: crate::cli_lang::BranchMode,
+    lang: crate::cli_lang::LangRun,
 ) -> u8 {
+    let crate::cli_lang::LangRun { example, branch } = lang;
     let config = match config {
         None => RuntimeConfig::default(),
         Some(path) => match read_file(path, "config")

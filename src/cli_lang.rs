@@ -40,6 +40,15 @@ impl BranchMode {
     }
 }
 
+/// `run`'s options for `.cst` programs.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LangRun {
+    /// Run on the program's `@example` inputs.
+    pub(crate) example: bool,
+    /// How `branch` is lowered.
+    pub(crate) branch: BranchMode,
+}
+
 /// What `compile --emit` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Emit {

@@ -122,12 +122,11 @@ fn main() -> ExitCode {
         } => cli::run(
             &file,
             &inputs,
-            example,
             timings,
             format,
             config.as_deref(),
             dot.as_deref(),
-            branch,
+            cli_lang::LangRun { example, branch },
         ),
         Command::Compile { file, emit, branch } => cli_lang::compile(&file, emit, branch),
         Command::Dot { file, format } => cli_dot::dot(&file, format),

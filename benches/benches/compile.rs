@@ -89,7 +89,10 @@ fn lang_compile(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(50);
-    for (name, source, statements) in [("hello", hello, 2u64), ("100_statements", big.as_str(), 100)] {
+    for (name, source, statements) in [
+        ("hello", hello, 2u64),
+        ("100_statements", big.as_str(), 100),
+    ] {
         let compiled = asterism::lang::compile(source, &sigs).expect("the program compiles");
         asterism::compile(&compiled.spec, &sigs).expect("its spec compiles");
         group.throughput(Throughput::Elements(statements));
