@@ -283,6 +283,13 @@ const CASES: &[Case] = &[
         "`fallback` expects String, got Int",
         None,
     ),
+    case(
+        "unused_input",
+        "in a: Int\nin b: Int\nx = a + 1\nout x\n",
+        "E133",
+        "the input `b` is never used",
+        Some("`out b`"),
+    ),
 ];
 
 fn render(source: &str) -> asterism_lang::Diagnostics {
