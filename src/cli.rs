@@ -11,23 +11,63 @@ use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, Registry, RuntimeConfig
 
 use crate::OutputFormat;
 
-fn read_file(path: &str, what: &str) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} `{path}`: {e}"))
+/// How many bytes the CLI reads from each kind of file at most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// The spec (`--max-spec-bytes`).
+    pub spec: u64,
+    /// An inputs file (`--max-input-bytes`).
+    pub inputs: u64,
+    /// The config file (`--max-config-bytes`).
+    pub config: u64,
 }
 
-pub(crate) fn load_spec(file: &str) -> Result<DagSpec, String> {
-    load_spec_with(file, crate::cli_lang::BranchMode::default())
+/// Reads at most `limit` bytes of `path` as UTF-8; a longer file (or an
+/// endless one, `/dev/zero`) is an error naming the flag that raises it.
+pub(crate) fn read_file(path: &str, what: &str, limit: u64, flag: &str) -> Result<String, String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| format!("cannot read {what} `{path}`: {e}");
+    let too_big = || {
+        format!("{what} `{path}` is larger than {limit} bytes, the limit; raise it with {flag} if it is meant to be this big")
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // A regular file says its size: refuse before reading.
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > limit)
+    {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{what} `{path}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+pub(crate) fn load_spec(file: &str, limit: u64) -> Result<DagSpec, String> {
+    load_spec_with(file, limit, crate::cli_lang::BranchMode::default())
 }
 
 /// Reads a spec: DagSpec JSON, or a `.cst` program compiled on the way.
 pub(crate) fn load_spec_with(
     file: &str,
+    limit: u64,
     branch: crate::cli_lang::BranchMode,
 ) -> Result<DagSpec, String> {
     if crate::cli_lang::is_cst(file) {
-        return crate::cli_lang::load_spec(file, branch);
+        let text = read_file(file, "program", limit, "--max-spec-bytes")?;
+        return crate::cli_lang::load_spec(file, &text, branch);
     }
-    let text = read_file(file, "spec")?;
+    let text = read_file(file, "spec", limit, "--max-spec-bytes")?;
     DagSpec::from_json(&text).map_err(|e| {
         let what = match e.classify() {
             serde_json::error::Category::Data => "a valid DagSpec",
@@ -44,8 +84,8 @@ fn to_stderr(text: &str) {
 }
 
 /// `asterism check FILE`.
-pub(crate) fn check(file: &str, branch: crate::cli_lang::BranchMode) -> u8 {
-    let spec = match load_spec_with(file, branch) {
+pub(crate) fn check(file: &str, limits: Limits, branch: crate::cli_lang::BranchMode) -> u8 {
+    let spec = match load_spec_with(file, limits.spec, branch) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -120,25 +160,27 @@ pub(crate) fn run(
     format: OutputFormat,
     config: Option<&str>,
     dot: Option<&str>,
+    limits: Limits,
     lang: crate::cli_lang::LangRun,
 ) -> u8 {
     let crate::cli_lang::LangRun { example, branch } = lang;
     let config = match config {
         None => RuntimeConfig::default(),
-        Some(path) => match read_file(path, "config")
+        Some(path) => match read_file(path, "config", limits.config, "--max-config-bytes")
             .and_then(|t| Config::from_toml(&t).map_err(|e| format!("{path}: {e}")))
         {
             Ok(c) => c.runtime,
             Err(e) => return fail(&e),
         },
     };
-    let spec = match load_spec_with(file, branch) {
+    let config = for_one_run(config);
+    let spec = match load_spec_with(file, limits.spec, branch) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
     let example_inputs;
     let inputs = if example {
-        example_inputs = match crate::cli_lang::example_inputs(file, branch) {
+        example_inputs = match crate::cli_lang::example_inputs(file, limits.spec, branch) {
             Ok(j) => j,
             Err(e) => return fail(&e),
         };
@@ -152,13 +194,13 @@ pub(crate) fn run(
     };
     let input_text = match inputs.strip_prefix('@') {
         Some("") => return fail("`--inputs @` needs a file path after the `@`"),
-        Some(path) => match read_file(path, "inputs") {
+        Some(path) => match read_file(path, "inputs", limits.inputs, "--max-input-bytes") {
             Ok(t) => t,
             Err(e) => return fail(&e),
         },
         None => inputs.to_owned(),
     };
-    let json: serde_json::Value = match serde_json::from_str(&input_text) {
+    let json = match asterism::compiler::strict::parse_json(&input_text) {
         Ok(j) => j,
         Err(e) => return fail(&format!("the inputs are not valid JSON: {e}")),
     };
@@ -213,6 +255,14 @@ pub(crate) fn run(
     })
 }
 
+/// The configuration for the CLI's one execution: whatever the file says,
+/// no states are built ahead of use (the run builds the one it needs), so
+/// memory is one state's worth, not `initial-capacity` of them.
+fn for_one_run(mut config: RuntimeConfig) -> RuntimeConfig {
+    config.state.initial_capacity = 0;
+    config
+}
+
 fn timing_table(result: &asterism::ExecutionResult<'_>) -> String {
     let plan = result.plan();
     let mut s = String::new();
@@ -251,4 +301,32 @@ fn timing_table(result: &asterism::ExecutionResult<'_>) -> String {
         result.total_latency().as_secs_f64() * 1e3
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_run_builds_no_state_ahead_of_use() {
+        let config = for_one_run(RuntimeConfig::default());
+        assert_eq!(config.state.initial_capacity, 0);
+        let spec = asterism::DagSpec::from_json(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/examples/diamond.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let program = Program::load(&spec, &Registry::with_stdlib(), &config).unwrap();
+        assert_eq!(program.pool().stats().prewarmed, 0);
+        let defaults =
+            Program::load(&spec, &Registry::with_stdlib(), &RuntimeConfig::default()).unwrap();
+        assert_eq!(
+            defaults.pool().stats().prewarmed,
+            32,
+            "the default prewarms"
+        );
+    }
 }

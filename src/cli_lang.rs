@@ -58,10 +58,13 @@ pub(crate) enum Emit {
     Image,
 }
 
-/// Compiles a `.cst` file against the standard modules.
-pub(crate) fn compile_file(file: &str, branch: BranchMode) -> Result<(Compiled, String), String> {
-    let source =
-        std::fs::read_to_string(file).map_err(|e| format!("cannot read program `{file}`: {e}"))?;
+/// Compiles a `.cst` program (`source`, read from `file`) against the
+/// standard modules.
+pub(crate) fn compile_source(
+    file: &str,
+    source: &str,
+    branch: BranchMode,
+) -> Result<Compiled, String> {
     let name = Path::new(file)
         .file_stem()
         .and_then(|s| s.to_str())
@@ -73,24 +76,27 @@ pub(crate) fn compile_file(file: &str, branch: BranchMode) -> Result<(Compiled, 
         branch: branch.lowering(),
     };
     let sigs = Registry::with_stdlib().signatures();
-    lang::compile_with(&source, &sigs, &options)
-        .map(|c| (c, source))
+    lang::compile_with(source, &sigs, &options)
         .map_err(|d| format!("`{file}` does not compile:\n{d}"))
 }
 
-/// The spec of a `.cst` file.
-pub(crate) fn load_spec(file: &str, branch: BranchMode) -> Result<DagSpec, String> {
-    compile_file(file, branch).map(|(c, _)| c.spec)
+fn read_program(file: &str, limit: u64) -> Result<String, String> {
+    crate::cli::read_file(file, "program", limit, "--max-spec-bytes")
+}
+
+/// The spec of a `.cst` program.
+pub(crate) fn load_spec(file: &str, source: &str, branch: BranchMode) -> Result<DagSpec, String> {
+    compile_source(file, source, branch).map(|c| c.spec)
 }
 
 /// The program's `@example` inputs as plain JSON (`{"name": "Alice"}`).
-pub(crate) fn example_inputs(file: &str, branch: BranchMode) -> Result<String, String> {
+pub(crate) fn example_inputs(file: &str, limit: u64, branch: BranchMode) -> Result<String, String> {
     if !is_cst(file) {
         return Err(format!(
             "`--example` needs a `.cst` program with `@example` inputs; `{file}` is not one"
         ));
     }
-    let (c, _) = compile_file(file, branch)?;
+    let c = compile_source(file, &read_program(file, limit)?, branch)?;
     let obj: serde_json::Map<String, serde_json::Value> = c
         .example_inputs()
         .iter()
@@ -100,13 +106,22 @@ pub(crate) fn example_inputs(file: &str, branch: BranchMode) -> Result<String, S
 }
 
 /// `asterism compile FILE.cst --emit dagspec|image`.
-pub(crate) fn compile(file: &str, emit: Emit, branch: BranchMode) -> u8 {
+pub(crate) fn compile(
+    file: &str,
+    emit: Emit,
+    branch: BranchMode,
+    limits: crate::cli::Limits,
+) -> u8 {
     if !is_cst(file) {
         return crate::cli::fail(&format!(
             "`asterism compile` reads `.cst` programs; `{file}` is not one"
         ));
     }
-    let (compiled, source) = match compile_file(file, branch) {
+    let source = match read_program(file, limits.spec) {
+        Ok(s) => s,
+        Err(e) => return crate::cli::fail(&e),
+    };
+    let compiled = match compile_source(file, &source, branch) {
         Ok(c) => c,
         Err(e) => return crate::cli::fail(&e),
     };

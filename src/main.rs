@@ -14,7 +14,12 @@
 //!
 //! `check`, `run` and `dot` read DagSpec JSON or, for a `.cst` file, a
 //! program in the pipeline language (`run --example` uses its `@example`
-//! inputs). All know the standard modules (`Registry::with_stdlib`).
+//! inputs). All know the standard modules (`Registry::with_stdlib`). Files are read
+//! up to a size limit (spec 256 MiB, inputs 64 MiB, config 1 MiB; raise
+//! them with `--max-spec-bytes`, `--max-input-bytes`, `--max-config-bytes`);
+//! a UTF-8 byte-order mark before JSON is skipped, and a key given twice in
+//! a spec's maps or in the inputs is an error. `run` builds one execution
+//! state, for its one run, whatever `initial-capacity` says.
 
 use std::process::ExitCode;
 
@@ -41,6 +46,8 @@ enum Command {
         /// How a `.cst` program's `branch` is lowered.
         #[arg(long, value_enum, default_value_t = cli_lang::BranchMode::Transforms)]
         branch: cli_lang::BranchMode,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run a spec once and print its declared outputs as JSON.
     Run {
@@ -68,6 +75,8 @@ enum Command {
         /// coloured by its status (Mermaid if the path ends in `.mmd`).
         #[arg(long, value_name = "PATH")]
         dot: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Print a picture of a spec: Graphviz DOT, or a Mermaid flowchart.
     Dot {
@@ -76,6 +85,8 @@ enum Command {
         /// The picture's format.
         #[arg(long, value_enum, default_value_t = cli_dot::PictureFormat::Dot)]
         format: cli_dot::PictureFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Compile a `.cst` program and print it as JSON.
     Compile {
@@ -87,7 +98,33 @@ enum Command {
         /// How `branch` is lowered.
         #[arg(long, value_enum, default_value_t = cli_lang::BranchMode::Transforms)]
         branch: cli_lang::BranchMode,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
+}
+
+/// How much of each file the CLI reads at most; a larger file is an error.
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// The most bytes read from the spec file.
+    #[arg(long, default_value_t = 256 << 20, value_name = "BYTES")]
+    max_spec_bytes: u64,
+    /// The most bytes read from an `--inputs @file`.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    max_input_bytes: u64,
+    /// The most bytes read from the `--config` file.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_config_bytes: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> cli::Limits {
+        cli::Limits {
+            spec: self.max_spec_bytes,
+            inputs: self.max_input_bytes,
+            config: self.max_config_bytes,
+        }
+    }
 }
 
 /// Output encodings.
@@ -109,7 +146,11 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { file, branch } => cli::check(&file, branch),
+        Command::Check {
+            file,
+            branch,
+            limits,
+        } => cli::check(&file, limits.limits(), branch),
         Command::Run {
             file,
             inputs,
@@ -119,6 +160,7 @@ fn main() -> ExitCode {
             format,
             config,
             dot,
+            limits,
         } => cli::run(
             &file,
             &inputs,
@@ -126,10 +168,20 @@ fn main() -> ExitCode {
             format,
             config.as_deref(),
             dot.as_deref(),
+            limits.limits(),
             cli_lang::LangRun { example, branch },
         ),
-        Command::Compile { file, emit, branch } => cli_lang::compile(&file, emit, branch),
-        Command::Dot { file, format } => cli_dot::dot(&file, format),
+        Command::Compile {
+            file,
+            emit,
+            branch,
+            limits,
+        } => cli_lang::compile(&file, emit, branch, limits.limits()),
+        Command::Dot {
+            file,
+            format,
+            limits,
+        } => cli_dot::dot(&file, format, limits.limits()),
     };
     ExitCode::from(code)
 }

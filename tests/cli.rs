@@ -598,7 +598,11 @@ fn json_that_is_not_a_dagspec_is_named() {
         let out = asterism(&[cmd, spec.path()]);
         assert_rejected(
             &out,
-            &[spec.path(), "is not a valid DagSpec", "expected a map"],
+            &[
+                spec.path(),
+                "is not a valid DagSpec",
+                "expected a JSON object",
+            ],
         );
     }
 }
@@ -951,4 +955,99 @@ fn a_full_stderr_keeps_the_exit_code() {
             .expect("the asterism binary starts");
         assert_eq!(status.code(), Some(code), "{args:?}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// The trust boundary (issue #14): what the CLI reads, and how much.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_json_array_or_another_kind_of_object_is_not_a_spec() {
+    for text in ["[]", r#"{"dagSpec": {}, "structuralHash": "x"}"#] {
+        let spec = TempFile::new("array.json", text);
+        for cmd in ["check", "run"] {
+            let out = asterism(&[cmd, spec.path()]);
+            assert_rejected(&out, &[spec.path(), "not a DagSpec"]);
+        }
+    }
+}
+
+#[test]
+fn an_input_given_twice_is_refused_and_named() {
+    let out = asterism(&["run", DIAMOND, "--inputs", r#"{"x": 1, "y": 5, "x": 7}"#]);
+    assert_rejected(&out, &["duplicate key `x`"]);
+    let inputs = TempFile::new("dup.json", r#"{"x": 1, "y": 5, "y": 2}"#);
+    let out = asterism(&["run", DIAMOND, "--inputs", &format!("@{}", inputs.path())]);
+    assert_rejected(&out, &["duplicate key `y`"]);
+}
+
+#[test]
+fn a_byte_order_mark_before_a_spec_or_inputs_is_skipped() {
+    let text = std::fs::read_to_string(DIAMOND).unwrap();
+    let spec = TempFile::new("bom.json", &format!("\u{feff}{text}"));
+    assert_ok(&asterism(&["check", spec.path()]));
+    let inputs = TempFile::new("bom-inputs.json", &format!("\u{feff}{DIAMOND_INPUTS}"));
+    let with_bom = asterism(&[
+        "run",
+        spec.path(),
+        "--inputs",
+        &format!("@{}", inputs.path()),
+    ]);
+    let plain = asterism(&["run", DIAMOND, "--inputs", DIAMOND_INPUTS]);
+    assert_ok(&with_bom);
+    assert_eq!(with_bom.json(), plain.json());
+}
+
+#[test]
+fn files_past_their_size_limit_are_refused_naming_the_flag() {
+    let out = asterism(&["check", DIAMOND, "--max-spec-bytes", "100"]);
+    assert_rejected(
+        &out,
+        &[DIAMOND, "larger than 100 bytes", "--max-spec-bytes"],
+    );
+    let inputs = TempFile::new("inputs.json", DIAMOND_INPUTS);
+    let at = format!("@{}", inputs.path());
+    let out = asterism(&["run", DIAMOND, "--inputs", &at, "--max-input-bytes", "4"]);
+    assert_rejected(&out, &["--max-input-bytes"]);
+    let config = TempFile::new("config.toml", "[runtime.state]\nmutable = true\n");
+    let out = asterism(&[
+        "run",
+        DIAMOND,
+        "--inputs",
+        DIAMOND_INPUTS,
+        "--config",
+        config.path(),
+        "--max-config-bytes",
+        "8",
+    ]);
+    assert_rejected(&out, &["--max-config-bytes"]);
+    // Raised, the same files are fine.
+    assert_ok(&asterism(&["check", DIAMOND, "--max-spec-bytes", "100000"]));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_file_ends_with_an_error() {
+    let out = asterism(&["check", "/dev/zero", "--max-spec-bytes", "1000"]);
+    assert_rejected(&out, &["/dev/zero", "larger than 1000 bytes"]);
+    // Under the default limit too (256 MiB of zeros, then the error).
+    let out = asterism(&["check", "/dev/zero"]);
+    assert_rejected(&out, &["/dev/zero", "--max-spec-bytes"]);
+}
+
+#[test]
+fn a_config_past_a_bound_is_an_error_naming_the_key() {
+    let config = TempFile::new(
+        "huge.toml",
+        "[runtime.state.pooling]\nsize = 9223372036854775807\n",
+    );
+    let out = asterism(&[
+        "run",
+        DIAMOND,
+        "--inputs",
+        DIAMOND_INPUTS,
+        "--config",
+        config.path(),
+    ]);
+    assert_rejected(&out, &["runtime.state.pooling.size", "limit"]);
 }

@@ -16,7 +16,7 @@
 //! Hashing happens here and only here: the plan that comes out is arrays.
 //! Scratch arrays of step 6 live in a `bumpalo` arena dropped at the end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use bumpalo::collections::Vec as BumpVec;
@@ -28,8 +28,10 @@ use crate::ids::{Csr, InputIx, ModuleIx, NodeIx, SlotIx, TransformIx};
 use crate::numbering::walk_order;
 use crate::plan::{InputDecl, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
 use crate::signature::{short_name, ModuleSignature, Resolution, Signatures};
-use crate::spec::{DagSpec, TransformProblem};
+use crate::spec::{DagSpec, ModuleNodeSpec, TransformProblem};
 use crate::transform::InlineTransform;
+use crate::typecheck::{check_transform, is_subtype};
+use crate::value::CType;
 
 /// Names of everything in a spec, by dense index, for error messages.
 struct Names<'s> {
@@ -118,6 +120,15 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             }
         })
         .collect();
+
+    // A module node's own declaration of its ports, against the module
+    // bound.
+    for (m, sig) in resolved.iter().enumerate() {
+        if let Some(sig) = sig {
+            let node = &spec.modules[&names.module_uuid[m]];
+            check_declaration(node, sig, || names.module(m), &mut errors);
+        }
+    }
 
     // Step 3: module outputs, then module inputs.
     let mut producer: Vec<Option<Producer>> = vec![None; slot_count];
@@ -345,19 +356,6 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         }
-        if let InlineTransform::Literal { value } = &transform {
-            if !value.has_type(&node.c_type) {
-                errors.push(CompileError::BadTransform {
-                    data: names.data(d),
-                    problem: format!(
-                        "the Literal's value is a {} but the node is declared {}; make them agree",
-                        value.ctype(),
-                        node.c_type
-                    ),
-                });
-                continue;
-            }
-        }
         // A ListLiteral's `len` comes straight from the spec; spelling out
         // its input names for a `len` past the inputs given could ask for
         // any amount of memory (found by fuzzing).
@@ -375,8 +373,16 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         }
         let expected = transform.input_names();
         let mut ok = true;
+        // A set for wide transforms: a 100,000-field RecordBuild would
+        // otherwise scan its input names once per given input.
+        let expected_set: Option<HashSet<&str>> =
+            (expected.len() > 16).then(|| expected.iter().map(String::as_str).collect());
         for given in node.transform_inputs.keys() {
-            if !expected.contains(given) {
+            let known = match &expected_set {
+                Some(set) => set.contains(given.as_str()),
+                None => expected.contains(given),
+            };
+            if !known {
                 ok = false;
                 errors.push(CompileError::TransformInputUnknown {
                     data: names.data(d),
@@ -412,6 +418,17 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             }
         }
         if ok {
+            let types: Vec<&CType> = inputs
+                .iter()
+                .map(|&s| &spec.data[&names.slot_uuid[s as usize]].c_type)
+                .collect();
+            if let Err(problem) = check_transform(&transform, &types, &node.c_type) {
+                errors.push(CompileError::BadTransform {
+                    data: names.data(d),
+                    problem,
+                });
+                continue;
+            }
             producer[d] = Some(Producer::Transform(TransformIx(transforms.len() as u32)));
             transforms.push(PendingTransform {
                 slot: d as u32,
@@ -624,6 +641,60 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
     };
     debug_assert_eq!(plan.check_invariants(), Ok(()));
     Ok(plan)
+}
+
+/// Checks a module node's declared `consumes` / `produces` against the
+/// bound module's signature. A declaration may leave ports out (builders
+/// write only the ports they bind); each port it names must exist, a
+/// declared parameter type must be a subtype of the module's (the caller
+/// feeds the module what it declares) and the module's output type a
+/// subtype of the declared one (the node promises what the module gives).
+fn check_declaration(
+    node: &ModuleNodeSpec,
+    sig: &ModuleSignature,
+    module: impl Fn() -> NodeRef,
+    errors: &mut Vec<CompileError>,
+) {
+    let sides = [
+        ("parameter", &node.consumes, &sig.params),
+        ("output field", &node.produces, &sig.outputs),
+    ];
+    for (port_kind, declared, ports) in sides {
+        let wide: Option<HashMap<&str, &CType>> =
+            (ports.len() > 16).then(|| ports.iter().map(|p| (p.name.as_str(), &p.ty)).collect());
+        for (port, ty) in declared {
+            let actual = match &wide {
+                Some(ix) => ix.get(port.as_str()).copied(),
+                None => ports.iter().find(|p| p.name == *port).map(|p| &p.ty),
+            };
+            let Some(actual) = actual else {
+                errors.push(CompileError::UndeclaredPort {
+                    module: module(),
+                    bound: sig.name.clone(),
+                    port: port.clone(),
+                    port_kind,
+                    declared: ty.clone(),
+                    available: ports.iter().map(|p| p.name.clone()).collect(),
+                });
+                continue;
+            };
+            let fits = if port_kind == "parameter" {
+                is_subtype(ty, actual)
+            } else {
+                is_subtype(actual, ty)
+            };
+            if !fits {
+                errors.push(CompileError::DeclarationMismatch {
+                    module: module(),
+                    bound: sig.name.clone(),
+                    port: port.clone(),
+                    port_kind,
+                    declared: ty.clone(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+    }
 }
 
 fn endpoint<'m>(

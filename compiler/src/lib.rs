@@ -9,6 +9,9 @@
 //! - [`spec`]: [`DagSpec`] and its parts; [`builder`]: build one in code.
 //! - [`transform`]: inline transforms as data, with their semantics.
 //! - [`signature`]: what the compiler knows of modules, and name resolution.
+//! - [`strict`]: JSON read strictly (no duplicate keys, a BOM skipped).
+//! - [`typecheck`]: whether a value is of a type, subtyping, transform
+//!   typing: the one type check every path uses.
 //! - [`compile()`]: validation (every problem, each naming its node) and the
 //!   [`Plan`].
 //!
@@ -39,7 +42,9 @@ pub mod plain;
 pub mod plan;
 pub mod signature;
 pub mod spec;
+pub mod strict;
 pub mod transform;
+pub mod typecheck;
 pub mod value;
 
 pub use builder::{DagBuilder, DataKey, ModuleKey};

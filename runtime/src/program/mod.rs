@@ -109,9 +109,12 @@ impl Program {
         }
         // Calibrate the clock now, not in the first execution.
         let _ = executor::latency_clock();
-        let table = NodeTable::build(&plan, &bodies, &timeouts);
-        let pool = StatePool::new(config.pool_capacity());
-        pool.prewarm(&plan, config.state.initial_capacity);
+        let table = NodeTable::build(&plan, &bodies, &timeouts)
+            .with_max_pending(config.modules.max_pending_ms.duration());
+        // Clamped: code may set any size; TOML is refused past the bounds.
+        let (pool_size, prewarm) = config.clamped_pool();
+        let pool = StatePool::new(pool_size);
+        pool.prewarm(&plan, prewarm);
         Ok(Program {
             inner: Arc::new(ProgramInner {
                 plan,
