@@ -153,6 +153,8 @@ fn summary(file: &str, plan: &Plan) -> String {
 
 /// `asterism run FILE --inputs JSON` (or `--example` for a `.cst`
 /// program's `@example` inputs).
+// One argument per flag of `asterism run`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     file: &str,
     inputs: &str,
