@@ -10,12 +10,19 @@
 //!
 //! - [`lexer`]: tokens ([`logos`]); [`parser`]: recursive descent to an
 //!   [`ast::Program`], recovering at the next declaration after an error.
-//! - [`check`](crate::compile_with): types against [`Signatures`], operators
-//!   desugared to stdlib calls as the original does, `with` clauses checked
-//!   into [`ModuleCallOptions`](asterism_compiler::ModuleCallOptions).
-//! - lowering: module nodes, data nodes and inline transforms through
-//!   [`DagBuilder`](asterism_compiler::DagBuilder); each call's options sit
-//!   on its module node.
+//! - the checker (private `check/`): types against [`Signatures`],
+//!   operators desugared to stdlib calls as the original does, `with`
+//!   clauses checked into
+//!   [`ModuleCallOptions`]; it yields
+//!   a [`typed::TProgram`].
+//! - lowering (private `lower.rs`): module nodes, data nodes and inline
+//!   transforms through [`DagBuilder`](asterism_compiler::DagBuilder); each
+//!   call's options sit on its module node.
+//!
+//! Lambdas and `match` (issue #19) are recognised by the parser and
+//! reported as not supported yet; they join [`ast::ExprKind`] and
+//! [`typed::TKind`] as expression trees (DESIGN: never closures), lowered
+//! by the same pass.
 //! - [`diag`]: every problem at once, `file:line:col`, the line with a caret,
 //!   and a "did you mean" where a near name exists ([`ariadne`]).
 //!
