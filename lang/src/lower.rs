@@ -12,7 +12,7 @@
 //! The builder is seeded from the source text, so the same program always
 //! gives the same UUIDs (and `--emit dagspec` is stable).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use asterism_compiler::{CType, DagBuilder, DagSpec, DataKey, InlineTransform, ModuleKey};
 
@@ -38,7 +38,7 @@ struct Lower {
     branch: BranchLowering,
     /// Which data nodes already feed which module (the wire format gives a
     /// node one port per module).
-    bound: Vec<(DataKey, ModuleKey)>,
+    bound: HashSet<(DataKey, ModuleKey)>,
 }
 
 /// Lowers a checked program.
@@ -50,7 +50,7 @@ pub(crate) fn lower(p: &TProgram, dag: &str, seed: u64, branch: BranchLowering) 
         n: 0,
         branches: 0,
         branch,
-        bound: Vec::new(),
+        bound: HashSet::new(),
     };
     for d in &p.decls {
         match d {
@@ -110,7 +110,7 @@ impl Lower {
         } else {
             data
         };
-        self.bound.push((data, module));
+        self.bound.insert((data, module));
         self.b.bind(data, module, param);
     }
 
