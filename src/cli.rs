@@ -25,7 +25,7 @@ pub(crate) struct Limits {
 
 /// Reads at most `limit` bytes of `path` as UTF-8; a longer file (or an
 /// endless one, `/dev/zero`) is an error naming the flag that raises it.
-fn read_file(path: &str, what: &str, limit: u64, flag: &str) -> Result<String, String> {
+pub(crate) fn read_file(path: &str, what: &str, limit: u64, flag: &str) -> Result<String, String> {
     use std::io::Read as _;
     let cannot = |e: std::io::Error| format!("cannot read {what} `{path}`: {e}");
     let too_big = || {
@@ -57,6 +57,19 @@ fn read_file(path: &str, what: &str, limit: u64, flag: &str) -> Result<String, S
 /// Reads a DagSpec or a PipelineImage (told apart by the image's
 /// `dagSpec` field), strictly: a key given twice anywhere is refused.
 pub(crate) fn load_spec(file: &str, limit: u64) -> Result<DagSpec, String> {
+    load_spec_with(file, limit, crate::cli_lang::BranchMode::default())
+}
+
+/// Reads a spec: DagSpec JSON, or a `.cst` program compiled on the way.
+pub(crate) fn load_spec_with(
+    file: &str,
+    limit: u64,
+    branch: crate::cli_lang::BranchMode,
+) -> Result<DagSpec, String> {
+    if crate::cli_lang::is_cst(file) {
+        let text = read_file(file, "program", limit, "--max-spec-bytes")?;
+        return crate::cli_lang::load_spec(file, &text, branch);
+    }
     let text = read_file(file, "spec", limit, "--max-spec-bytes")?;
     let json = strict::parse_json(&text).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => format!("`{file}` is not a valid DagSpec: {e}"),
@@ -72,8 +85,8 @@ fn to_stderr(text: &str) {
 }
 
 /// `asterism check FILE`.
-pub(crate) fn check(file: &str, limits: Limits) -> u8 {
-    let spec = match load_spec(file, limits.spec) {
+pub(crate) fn check(file: &str, limits: Limits, branch: crate::cli_lang::BranchMode) -> u8 {
+    let spec = match load_spec_with(file, limits.spec, branch) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -143,8 +156,10 @@ fn summary(file: &str, plan: &Plan) -> String {
     s
 }
 
-/// `asterism run FILE --inputs JSON`.
-#[allow(clippy::too_many_arguments)] // one per flag of `run`, passed straight from clap
+/// `asterism run FILE --inputs JSON` (or `--example` for a `.cst`
+/// program's `@example` inputs).
+// One argument per flag of `asterism run`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     file: &str,
     inputs: &str,
@@ -154,7 +169,9 @@ pub(crate) fn run(
     strict: bool,
     dot: Option<&str>,
     limits: Limits,
+    lang: crate::cli_lang::LangRun,
 ) -> u8 {
+    let crate::cli_lang::LangRun { example, branch } = lang;
     let config = match config {
         None => RuntimeConfig::default(),
         Some(path) => match read_file(path, "config", limits.config, "--max-config-bytes")
@@ -165,9 +182,19 @@ pub(crate) fn run(
         },
     };
     let config = for_one_run(config);
-    let spec = match load_spec(file, limits.spec) {
+    let spec = match load_spec_with(file, limits.spec, branch) {
         Ok(s) => s,
         Err(e) => return fail(&e),
+    };
+    let example_inputs;
+    let inputs = if example {
+        example_inputs = match crate::cli_lang::example_inputs(file, limits.spec, branch) {
+            Ok(j) => j,
+            Err(e) => return fail(&e),
+        };
+        example_inputs.as_str()
+    } else {
+        inputs
     };
     let program = match Program::load(&spec, &Registry::with_stdlib(), &config) {
         Ok(p) => p,

@@ -244,6 +244,54 @@ pub fn inputs_target(data: &[u8]) {
     }
 }
 
+/// Bytes as a `.cst` program: compiling never panics; a rejected program's
+/// diagnostics render and point inside the source; an accepted one (with
+/// `branch` as transforms) compiles against the standard modules, binds,
+/// and runs once on sample inputs without leaving a node unfinished.
+pub fn lang_target(data: &[u8]) {
+    let source = String::from_utf8_lossy(data);
+    let registry = registry();
+    let options = crate::lang::Options {
+        branch: crate::lang::BranchLowering::Conditionals,
+        ..crate::lang::Options::default()
+    };
+    let compiled = match crate::lang::compile_with(&source, &registry.signatures(), &options) {
+        Ok(c) => c,
+        Err(diags) => {
+            assert!(!diags.items().is_empty(), "an error with no diagnostic");
+            for d in diags.items() {
+                assert!(
+                    d.span.start <= d.span.end && d.span.end <= source.len(),
+                    "{} points outside the source: {:?}",
+                    d.code,
+                    d.span
+                );
+            }
+            let _ = diags.to_string();
+            return;
+        }
+    };
+    let plan = match registry.compile(&compiled.spec) {
+        Ok(p) => p,
+        Err(e) => panic!("an accepted program's spec does not compile: {e}\n{source}"),
+    };
+    assert_eq!(plan.check_invariants(), Ok(()));
+    let Ok(program) = Program::bind(plan, registry, &RuntimeConfig::default()) else {
+        return;
+    };
+    let mut inputs: Vec<(InputIx, CValue)> = Vec::new();
+    for (i, decl) in program.plan().inputs().iter().enumerate() {
+        let Some(value) = sample_value(&decl.ty) else {
+            return;
+        };
+        inputs.push((InputIx(i as u32), value));
+    }
+    match program.run_sync(inputs) {
+        Ok(result) => assert_all_terminal(&result, "lang_target"),
+        Err(e) => panic!("run_sync refused valid sample inputs: {e}"),
+    };
+}
+
 /// `json` as tagged values by input name, given to each example through the
 /// API: refused with a message, or run with every value of its type.
 fn tagged_inputs(json: &serde_json::Value) {

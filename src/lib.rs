@@ -5,9 +5,11 @@
 //! times from pooled, reset-in-place slot state, with no hashing and (for
 //! sync modules and scalar values) no heap allocation per execution.
 //!
-//! This facade re-exports the two crates that do the work:
-//! [`compiler`] (values, the DagSpec wire format, validation, the Plan) and
-//! [`runtime`] (modules, state, executor, results, config, metrics). It adds
+//! This facade re-exports the crates that do the work:
+//! [`compiler`] (values, the DagSpec wire format, validation, the Plan),
+//! [`runtime`] (modules, state, executor, results, config, metrics) and
+//! [`lang`] (the pipeline language, `.cst` text to a DagSpec:
+//! `asterism::lang::compile(source, &registry.signatures())`). It adds
 //! [`viz`]: pictures of a pipeline (Graphviz DOT, Mermaid), plain or
 //! coloured by one execution's statuses.
 //!
@@ -33,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub use asterism_compiler as compiler;
+pub use asterism_lang as lang;
 pub use asterism_runtime as runtime;
 
 #[doc(hidden)]

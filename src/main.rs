@@ -6,12 +6,15 @@
 //!   to stdout as one JSON object. Exit 2 if a module failed (the outputs
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
 //!   bad arguments.
-//!
+//! - `asterism compile FILE.cst --emit dagspec|image`: a program in the
+//!   pipeline language as DagSpec or PipelineImage JSON on stdout.
 //! - `asterism dot FILE`: print the pipeline as Graphviz DOT (`--format
 //!   mermaid` for a Mermaid flowchart); `run --dot PATH` writes the run's
 //!   picture, each node coloured by its status.
 //!
-//! All know the standard modules (`Registry::with_stdlib`). Files are read
+//! `check`, `run` and `dot` read DagSpec JSON or, for a `.cst` file, a
+//! program in the pipeline language (`run --example` uses its `@example`
+//! inputs). All know the standard modules (`Registry::with_stdlib`). Files are read
 //! up to a size limit (spec 256 MiB, inputs 64 MiB, config 1 MiB; raise
 //! them with `--max-spec-bytes`, `--max-input-bytes`, `--max-config-bytes`);
 //! a UTF-8 byte-order mark before JSON is skipped, and a key given twice in
@@ -24,6 +27,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod cli;
 mod cli_dot;
+mod cli_lang;
 
 /// Check and run asterism pipelines (DagSpec JSON, the original's format).
 #[derive(Debug, Parser)]
@@ -37,18 +41,27 @@ struct Cli {
 enum Command {
     /// Compile a spec and print a summary of the plan, or every problem.
     Check {
-        /// The DagSpec or PipelineImage JSON file.
+        /// The DagSpec or PipelineImage JSON file, or a `.cst` program.
         file: String,
+        /// How a `.cst` program's `branch` is lowered.
+        #[arg(long, value_enum, default_value_t = cli_lang::BranchMode::Transforms)]
+        branch: cli_lang::BranchMode,
         #[command(flatten)]
         limits: LimitArgs,
     },
     /// Run a spec once and print its declared outputs as JSON.
     Run {
-        /// The DagSpec or PipelineImage JSON file.
+        /// The DagSpec or PipelineImage JSON file, or a `.cst` program.
         file: String,
         /// Inputs as plain JSON (`{"x": 5}`), or `@path` to read a file.
-        #[arg(long, default_value = "{}")]
+        #[arg(long, default_value = "{}", conflicts_with = "example")]
         inputs: String,
+        /// Run a `.cst` program on its `@example` inputs.
+        #[arg(long)]
+        example: bool,
+        /// How a `.cst` program's `branch` is lowered.
+        #[arg(long, value_enum, default_value_t = cli_lang::BranchMode::Transforms)]
+        branch: cli_lang::BranchMode,
         /// Print a per-module table (status, latency) on stderr.
         #[arg(long)]
         timings: bool,
@@ -76,6 +89,19 @@ enum Command {
         /// The picture's format.
         #[arg(long, value_enum, default_value_t = cli_dot::PictureFormat::Dot)]
         format: cli_dot::PictureFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Compile a `.cst` program and print it as JSON.
+    Compile {
+        /// The `.cst` program.
+        file: String,
+        /// What to write: the DagSpec, or the original's PipelineImage.
+        #[arg(long, value_enum, default_value_t = cli_lang::Emit::Dagspec)]
+        emit: cli_lang::Emit,
+        /// How `branch` is lowered.
+        #[arg(long, value_enum, default_value_t = cli_lang::BranchMode::Transforms)]
+        branch: cli_lang::BranchMode,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -124,10 +150,16 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { file, limits } => cli::check(&file, limits.limits()),
+        Command::Check {
+            file,
+            branch,
+            limits,
+        } => cli::check(&file, limits.limits(), branch),
         Command::Run {
             file,
             inputs,
+            example,
+            branch,
             timings,
             format,
             config,
@@ -143,7 +175,14 @@ fn main() -> ExitCode {
             strict,
             dot.as_deref(),
             limits.limits(),
+            cli_lang::LangRun { example, branch },
         ),
+        Command::Compile {
+            file,
+            emit,
+            branch,
+            limits,
+        } => cli_lang::compile(&file, emit, branch, limits.limits()),
         Command::Dot {
             file,
             format,

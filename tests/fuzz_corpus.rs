@@ -65,3 +65,8 @@ fn fuzz_artifacts_replay_cleanly() {
     replay(&files_in(&artifacts.join("spec")), spec_target);
     replay(&files_in(&artifacts.join("inputs")), inputs_target);
 }
+
+#[test]
+fn lang_corpus_replays_cleanly() {
+    replay(&corpus("lang"), asterism::fuzz_support::lang_target);
+}

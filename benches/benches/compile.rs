@@ -11,6 +11,13 @@
 //! 100,000 inputs (one user input per field): compile time must stay linear
 //! in a transform's width (it was quadratic: 100,000 inputs took 13-16 s).
 //!
+//! `lang_compile` times the pipeline language's front end
+//! (`asterism::lang::compile`: parse, check against the standard
+//! signatures, lower to a DagSpec) on the original's `hello.cst` and on a
+//! generated 100-statement program; throughput is in statements, so
+//! criterion reports the time per statement. (The original quotes 50-200 ms
+//! for a cold compile of its language.)
+//!
 //! `cargo bench -p asterism-benches --bench compile` runs in about a
 //! minute: short warm-ups, and 10 samples for the largest specs.
 
@@ -103,5 +110,49 @@ fn compile_record_build(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, compile_layered, compile_record_build);
+/// A program of `n` statements cycling through the language's common
+/// forms: arithmetic, comparison with `if`, a guard and `??`, a record and a
+/// field, interpolation, a call with a `with` clause.
+pub fn statements_program(n: usize) -> String {
+    let mut s = String::from("@example(3)\nin x: Int\n@example(\"a\")\nin t: String\nv0 = x + 1\n");
+    for i in 1..n {
+        let p = format!("v{}", i - 1);
+        let line = match i % 6 {
+            0 => format!("v{i} = {p} * 2 - x\n"),
+            1 => format!("v{i} = if ({p} > 10) {p} - 3 else {p} + x\n"),
+            2 => format!("g{i} = {p} when {p} > 5\nv{i} = g{i} ?? x\n"),
+            3 => format!("r{i} = {{ a: {p}, b: t }}\nv{i} = r{i}.a + 1\n"),
+            4 => format!("s{i} = \"${{t}}-${{{p}}}\"\nv{i} = {p} + string-length(s{i})\n"),
+            _ => format!("c{i} = concat(t, \"!\") with retry: 2, timeout: 100ms\nv{i} = {p} / 2 + string-length(c{i})\n"),
+        };
+        s.push_str(&line);
+    }
+    s.push_str(&format!("out v{}\n", n - 1));
+    s
+}
+
+fn lang_compile(c: &mut Criterion) {
+    let sigs = asterism::Registry::with_stdlib().signatures();
+    let hello = include_str!("../../examples/hello.cst");
+    let big = statements_program(100);
+    let mut group = c.benchmark_group("lang_compile");
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50);
+    for (name, source, statements) in [
+        ("hello", hello, 2u64),
+        ("100_statements", big.as_str(), 100),
+    ] {
+        let compiled = asterism::lang::compile(source, &sigs).expect("the program compiles");
+        asterism::compile(&compiled.spec, &sigs).expect("its spec compiles");
+        group.throughput(Throughput::Elements(statements));
+        group.bench_function(name, |b| {
+            b.iter(|| asterism::lang::compile(black_box(source), black_box(&sigs)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, compile_layered, compile_record_build, lang_compile);
 criterion_main!(benches);
