@@ -8,7 +8,7 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use asterism::compiler::plain;
+use asterism::compiler::{plain, PipelineImage};
 use asterism::lang::{self, BranchLowering, Compiled};
 use asterism::{DagSpec, Registry};
 use clap::ValueEnum;
@@ -142,57 +142,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The original's `PipelineImage`: `structuralHash` (SHA-256 of the
-/// DagSpec JSON, so equal pipelines share it), `syntacticHash` (SHA-256 of
-/// the source text), `dagSpec`, `moduleOptions` (module UUID -> options)
-/// and `compiledAt` (RFC 3339, UTC).
-///
-/// Written here with serde_json until the compiler's own image type lands
-/// (`compiler/src/image.rs`, another branch); the shape is the same.
+/// The original's `PipelineImage` (the compiler's [`PipelineImage`]: the
+/// structural hash of the DagSpec, the module options keyed by module
+/// UUID), with `syntacticHash` the SHA-256 of the source text.
 pub(crate) fn image_json(c: &Compiled, source: &str) -> String {
-    let spec_json = c.spec.to_json();
-    let spec_value: serde_json::Value =
-        serde_json::from_str(&spec_json).unwrap_or(serde_json::Value::Null);
-    let options: serde_json::Map<String, serde_json::Value> = c
-        .module_options()
-        .into_iter()
-        .map(|(id, o)| {
-            (
-                id.to_string(),
-                serde_json::to_value(o).unwrap_or(serde_json::Value::Null),
-            )
-        })
-        .collect();
-    let image = serde_json::json!({
-        "structuralHash": sha256_hex(spec_json.as_bytes()),
-        "syntacticHash": sha256_hex(source.as_bytes()),
-        "dagSpec": spec_value,
-        "moduleOptions": options,
-        "compiledAt": rfc3339_now(),
-    });
-    serde_json::to_string_pretty(&image).unwrap_or_default()
-}
-
-/// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
-fn rfc3339_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let mut image = PipelineImage::from_spec(c.spec.clone());
+    image.syntactic_hash = sha256_hex(source.as_bytes());
+    image.to_json()
 }

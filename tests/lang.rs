@@ -341,7 +341,6 @@ fn branch_lowers_to_a_synthetic_module_as_the_original_does() {
 }
 
 #[test]
-#[ignore = "the runtime learns `<pipeline>.branch-N` modules in the compat branch; run once it is merged"]
 fn branch_modules_run() {
     let registry = Registry::with_stdlib();
     let c = compile_on(

@@ -184,7 +184,7 @@ fn emit_image_has_the_original_shape() {
     assert_eq!(again["structuralHash"], image["structuralHash"]);
     let at = image["compiledAt"].as_str().unwrap();
     assert!(
-        at.len() == 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
+        at.len() >= 20 && at.ends_with('Z') && at.as_bytes()[10] == b'T',
         "{at}"
     );
 }
