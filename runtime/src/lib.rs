@@ -42,6 +42,7 @@ mod loom_models;
 pub mod metrics;
 pub mod module;
 mod node_table;
+pub mod options;
 pub mod pool;
 pub mod program;
 pub mod reference;
