@@ -585,8 +585,17 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
                 .or(module_signature[m].default_timeout)
         })
         .collect();
+    let module_options = names
+        .module_uuid
+        .iter()
+        .map(|u| {
+            let o = &spec.modules[u].options;
+            (!o.is_empty()).then(|| Box::new(o.clone()))
+        })
+        .collect();
     let plan = Plan {
         name: spec.metadata.name.clone(),
+        module_options,
         module_name: names
             .module_uuid
             .iter()

@@ -12,6 +12,7 @@
 //!
 //! One idea per file:
 //! - [`policy`]: resolution and its errors and warnings;
+//! - [`bind`]: the per-program table (plan and config options, backends);
 //! - [`schedule`]: the wait before each retry (the RFC's tables);
 //! - [`wait`]: waits that end on the run's deadline or cancellation;
 //! - [`throttle`]: the rate limiter (governor, FIFO);
@@ -24,6 +25,7 @@
 //! A node without options never reaches this module: the executor branches
 //! once on a flag of its node record.
 
+pub mod bind;
 pub mod cache;
 pub mod counters;
 pub mod permits;
@@ -37,6 +39,7 @@ mod tests;
 pub mod throttle;
 pub mod wait;
 
+pub use bind::{CacheBackends, ModuleOptionCounts, ProgramOptions};
 pub use cache::{CacheBackend, CacheError, CacheKey, CachedOutput, MemoryCache};
 pub use counters::{OptionCounters, OptionCounts};
 pub use permits::PermitGate;
