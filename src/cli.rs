@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 
 use asterism::compiler::plain;
+use asterism::runtime::options::bind as options;
+use asterism::runtime::options::CacheBackends;
 use asterism::runtime::{Config, NodeStatus};
 use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, Registry, RuntimeConfig};
 
@@ -41,7 +43,20 @@ pub(crate) fn check(file: &str) -> u8 {
     let registry = Registry::with_stdlib();
     match registry.compile(&spec) {
         Ok(plan) => {
-            let text = summary(file, &plan);
+            let (errors, warnings) =
+                options::check(&plan, &Default::default(), &CacheBackends::new());
+            if !errors.is_empty() {
+                let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+                return fail(&format!(
+                    "{file}: module call options: {} problem(s)\n{}",
+                    errors.len(),
+                    lines.join("\n")
+                ));
+            }
+            let mut text = summary(file, &plan);
+            for w in &warnings {
+                let _ = writeln!(text, "  warning: {w}");
+            }
             match std::io::stdout().lock().write_all(text.as_bytes()) {
                 Ok(()) => 0,
                 Err(e) => fail(&format!("cannot write the summary to stdout: {e}")),

@@ -192,7 +192,10 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         }
-        if node.c_type != sig.outputs[pos].ty {
+        // With `onError: wrap` the output's node carries the wrapped type.
+        let wrapped = spec.modules[m_uuid].options.wraps_errors()
+            && node.c_type == crate::options::wrapped_type(&sig.outputs[pos].ty);
+        if node.c_type != sig.outputs[pos].ty && !wrapped {
             errors.push(CompileError::TypeMismatch {
                 data: names.data(d),
                 module: names.module(m),

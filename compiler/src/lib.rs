@@ -46,7 +46,7 @@ pub use builder::{DagBuilder, DataKey, ModuleKey};
 pub use compile::compile;
 pub use error::{CompileError, CompileErrors};
 pub use ids::{InputIx, ModuleIx, NodeIx, OutputIx, SlotIx, TransformIx};
-pub use options::ModuleCallOptions;
+pub use options::{wrapped_type, ModuleCallOptions};
 pub use plan::{InputDecl, NodeKind, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
 pub use signature::{ModuleSignature, Port, Resolution, Signatures};
 pub use spec::{ComponentMetadata, DagSpec, DataNodeSpec, ModuleConfig, ModuleNodeSpec};

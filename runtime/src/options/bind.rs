@@ -123,6 +123,12 @@ fn for_each_resolved(
         .map(|s| (plan.slot_uuid(s), plan.slot_type(s).clone()))
         .collect();
     let data_type = |u: Uuid| data_types.get(&u).cloned();
+    let inputs: std::collections::BTreeSet<Uuid> = plan
+        .inputs()
+        .iter()
+        .map(|d| plan.slot_uuid(d.slot))
+        .collect();
+    let is_input = |u: Uuid| inputs.contains(&u);
     let has_backend = |n: &str| backends.contains(n);
     for m in (0..plan.module_count() as u32).map(ModuleIx) {
         let Some(options) = effective_options(plan, m, overrides) else {
@@ -134,12 +140,19 @@ fn for_each_resolved(
             .iter()
             .map(|p| p.ty.clone())
             .collect();
+        let output_nodes: Vec<Option<CType>> = plan
+            .node_outputs(plan.module_node(m))
+            .iter()
+            .map(|&s| (s != asterism_compiler::UNBOUND_SLOT).then(|| plan.slot_type(s).clone()))
+            .collect();
         let cx = ResolveContext {
             module: ModuleRef {
                 uuid: plan.module_uuid(m),
                 name: plan.module_name(m).to_owned(),
             },
             outputs: &outputs,
+            output_nodes: &output_nodes,
+            is_input: &is_input,
             data_type: &data_type,
             has_backend: &has_backend,
         };

@@ -20,6 +20,7 @@
 //! - [`cache`]: keys, backends (moka in memory), single flight;
 //! - `redis` (cargo feature `redis`): the Redis backend;
 //! - [`counters`]: per-module counters;
+//! - [`values`]: what `onError: skip` and `wrap` give consumers;
 //! - [`runner`]: the order, async and blocking.
 //!
 //! A node without options never reaches this module: the executor branches
@@ -37,6 +38,7 @@ pub mod schedule;
 #[cfg(test)]
 mod tests;
 pub mod throttle;
+pub mod values;
 pub mod wait;
 
 pub use bind::{CacheBackends, ModuleOptionCounts, ProgramOptions};

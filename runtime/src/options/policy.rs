@@ -232,6 +232,22 @@ pub enum OptionProblem {
     FallbackNeedsOneOutput(usize),
     /// The cache backend is not registered with the program.
     UnknownCacheBackend(String),
+    /// The fallback is a data node computed by the pipeline, not an input.
+    FallbackNotInput(Uuid),
+    /// `wrap` needs a module with exactly one output.
+    WrapNeedsOneOutput(usize),
+    /// With `wrap`, the output's data node must have the wrapped type.
+    WrapType {
+        /// The wrapped type.
+        expected: CType,
+        /// The output data node's type.
+        found: CType,
+    },
+    /// The output's data node has the wrapped type but `onError` is not
+    /// `wrap` (a config overlay changed it).
+    WrappedTypeWithoutWrap,
+    /// `skip`/`log` need a zero value of the output type; a union has none.
+    NoZeroValue(CType),
 }
 
 impl fmt::Display for OptionProblem {
@@ -269,6 +285,26 @@ impl fmt::Display for OptionProblem {
             OptionProblem::FallbackNeedsOneOutput(n) => write!(
                 f,
                 "`fallback` needs a module with exactly one output; this one has {n}"
+            ),
+            OptionProblem::FallbackNotInput(u) => write!(
+                f,
+                "`fallback` names {u}, a data node the pipeline computes; name a pipeline input (computed fallbacks are not applied yet)"
+            ),
+            OptionProblem::WrapNeedsOneOutput(n) => write!(
+                f,
+                "`onError: wrap` needs a module with exactly one output; this one has {n}"
+            ),
+            OptionProblem::WrapType { expected, found } => write!(
+                f,
+                "`onError: wrap` gives its consumers a {expected}, but the output's data node is a {found}; declare the node with the wrapped type"
+            ),
+            OptionProblem::WrappedTypeWithoutWrap => write!(
+                f,
+                "the output's data node has the wrapped type of `onError: wrap`, but `onError` is not `wrap`; keep `wrap` or retype the node"
+            ),
+            OptionProblem::NoZeroValue(t) => write!(
+                f,
+                "`onError: skip`/`log` give consumers the zero value of the output type, and {t} has none; use `propagate`, `wrap` or a fallback"
             ),
             OptionProblem::UnknownCacheBackend(b) => write!(
                 f,
@@ -314,6 +350,11 @@ pub struct ResolveContext<'a> {
     pub module: ModuleRef,
     /// The module's output types, in output order.
     pub outputs: &'a [CType],
+    /// The types of the data nodes bound to the outputs, in output order
+    /// (`None`: the output is unbound).
+    pub output_nodes: &'a [Option<CType>],
+    /// Whether a data node (by UUID) is a pipeline input.
+    pub is_input: &'a dyn Fn(Uuid) -> bool,
     /// The type of a data node by UUID, or `None` if the plan has no such
     /// data node.
     pub data_type: &'a dyn Fn(Uuid) -> Option<CType>,
@@ -475,9 +516,47 @@ pub fn resolve(
                         found,
                     })
                 }
+                Some(_) if !(cx.is_input)(fb) => problems.push(OptionProblem::FallbackNotInput(fb)),
                 Some(_) => p.fallback = Some(fb),
             }
         }
+    }
+
+    let wrapped: Vec<CType> = cx
+        .outputs
+        .iter()
+        .map(asterism_compiler::wrapped_type)
+        .collect();
+    let typed_wrapped = cx
+        .output_nodes
+        .iter()
+        .zip(&wrapped)
+        .any(|(node, w)| node.as_ref() == Some(w));
+    match p.on_error {
+        OnError::Wrap if cx.outputs.len() != 1 => {
+            problems.push(OptionProblem::WrapNeedsOneOutput(cx.outputs.len()))
+        }
+        OnError::Wrap => {
+            if let Some(Some(found)) = cx.output_nodes.first() {
+                if *found != wrapped[0] {
+                    problems.push(OptionProblem::WrapType {
+                        expected: wrapped[0].clone(),
+                        found: found.clone(),
+                    });
+                }
+            }
+        }
+        _ if typed_wrapped => problems.push(OptionProblem::WrappedTypeWithoutWrap),
+        OnError::Skip | OnError::Log if p.fallback.is_none() => {
+            if let Some(t) = cx
+                .outputs
+                .iter()
+                .find(|t| super::values::zero_value(t).is_none())
+            {
+                problems.push(OptionProblem::NoZeroValue(t.clone()));
+            }
+        }
+        _ => {}
     }
 
     let streaming = options.batch_size.is_some()
@@ -518,7 +597,9 @@ mod tests {
                 name: "Flaky".into(),
             },
             outputs,
+            output_nodes: &[],
             data_type: data,
+            is_input: &|_| true,
             has_backend: &|n| n == "redis",
         }
     }
@@ -657,5 +738,42 @@ mod tests {
         ));
         let err = resolve(&opts, &cx_with(&[CType::String, CType::Int], &data)).unwrap_err();
         assert_eq!(err.0[0].problem, OptionProblem::FallbackNeedsOneOutput(2));
+        let mut cx = cx_with(&[CType::String], &data);
+        cx.is_input = &|_| false;
+        let err = resolve(&opts, &cx).unwrap_err();
+        assert_eq!(err.0[0].problem, OptionProblem::FallbackNotInput(fb));
+    }
+
+    #[test]
+    fn wrap_and_skip_need_types_they_can_give() {
+        let none = |_| None;
+        let wrap = ModuleCallOptions {
+            on_error: Some("wrap".into()),
+            ..Default::default()
+        };
+        let mut cx = cx_with(&[CType::Int], &none);
+        let typed = [Some(asterism_compiler::wrapped_type(&CType::Int))];
+        cx.output_nodes = &typed;
+        assert_eq!(resolve(&wrap, &cx).unwrap().0.on_error, OnError::Wrap);
+        let plain = [Some(CType::Int)];
+        cx.output_nodes = &plain;
+        let err = resolve(&wrap, &cx).unwrap_err();
+        assert!(matches!(err.0[0].problem, OptionProblem::WrapType { .. }));
+        assert!(err
+            .to_string()
+            .contains("declare the node with the wrapped type"));
+        // Typed for wrap, but a config overlay says skip.
+        cx.output_nodes = &typed;
+        let skip = ModuleCallOptions {
+            on_error: Some("skip".into()),
+            ..Default::default()
+        };
+        let err = resolve(&skip, &cx).unwrap_err();
+        assert_eq!(err.0[0].problem, OptionProblem::WrappedTypeWithoutWrap);
+        // A union has no zero value to skip with.
+        let union = [asterism_compiler::wrapped_type(&CType::Int)];
+        let cx = cx_with(&union, &none);
+        let err = resolve(&skip, &cx).unwrap_err();
+        assert!(matches!(err.0[0].problem, OptionProblem::NoZeroValue(_)));
     }
 }
