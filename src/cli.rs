@@ -17,7 +17,7 @@ fn read_file(path: &str, what: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} `{path}`: {e}"))
 }
 
-fn load_spec(file: &str) -> Result<DagSpec, String> {
+pub(crate) fn load_spec(file: &str) -> Result<DagSpec, String> {
     let text = read_file(file, "spec")?;
     DagSpec::from_json(&text).map_err(|e| {
         let what = match e.classify() {
@@ -66,7 +66,7 @@ pub(crate) fn check(file: &str) -> u8 {
     }
 }
 
-fn fail(message: &str) -> u8 {
+pub(crate) fn fail(message: &str) -> u8 {
     to_stderr(&format!("error: {}\n", message.trim_end()));
     1
 }
@@ -122,6 +122,7 @@ pub(crate) fn run(
     timings: bool,
     format: OutputFormat,
     config: Option<&str>,
+    dot: Option<&str>,
 ) -> u8 {
     let config = match config {
         None => RuntimeConfig::default(),
@@ -185,6 +186,7 @@ pub(crate) fn run(
         if timings {
             to_stderr(&timing_table(&result));
         }
+        let picture = dot.map(|path| crate::cli_dot::write_run_picture(path, &result));
         let problems = result.problems();
         for p in &problems {
             to_stderr(&format!("error: {p}\n"));
@@ -192,6 +194,8 @@ pub(crate) fn run(
         // Outputs that never reached stdout are bad whatever else happened.
         if let Err(e) = written {
             fail(&format!("cannot write the outputs to stdout: {e}"))
+        } else if let Some(Err(e)) = picture {
+            fail(&e)
         } else if problems.is_empty() {
             0
         } else {

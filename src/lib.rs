@@ -7,7 +7,9 @@
 //!
 //! This facade re-exports the two crates that do the work:
 //! [`compiler`] (values, the DagSpec wire format, validation, the Plan) and
-//! [`runtime`] (modules, state, executor, results, config, metrics).
+//! [`runtime`] (modules, state, executor, results, config, metrics). It adds
+//! [`viz`]: pictures of a pipeline (Graphviz DOT, Mermaid), plain or
+//! coloured by one execution's statuses.
 //!
 //! ```
 //! use asterism::{CType, CValue, DagBuilder, Program, Registry, RuntimeConfig};
@@ -35,6 +37,7 @@ pub use asterism_runtime as runtime;
 
 #[doc(hidden)]
 pub mod fuzz_support;
+pub mod viz;
 
 pub use asterism_compiler::{
     compile, CType, CValue, CompileError, CompileErrors, DagBuilder, DagSpec, InlineTransform,

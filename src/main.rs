@@ -7,13 +7,18 @@
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
 //!   bad arguments.
 //!
-//! Both know the standard modules (`Registry::with_stdlib`).
+//! - `asterism dot FILE`: print the pipeline as Graphviz DOT (`--format
+//!   mermaid` for a Mermaid flowchart); `run --dot PATH` writes the run's
+//!   picture, each node coloured by its status.
+//!
+//! All know the standard modules (`Registry::with_stdlib`).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod cli;
+mod cli_dot;
 
 /// Check and run asterism pipelines (DagSpec JSON, the original's format).
 #[derive(Debug, Parser)]
@@ -46,6 +51,18 @@ enum Command {
         /// A TOML runtime configuration file.
         #[arg(long)]
         config: Option<String>,
+        /// Write a picture of the run to this file: Graphviz DOT, each node
+        /// coloured by its status (Mermaid if the path ends in `.mmd`).
+        #[arg(long, value_name = "PATH")]
+        dot: Option<String>,
+    },
+    /// Print a picture of a spec: Graphviz DOT, or a Mermaid flowchart.
+    Dot {
+        /// The DagSpec JSON file.
+        file: String,
+        /// The picture's format.
+        #[arg(long, value_enum, default_value_t = cli_dot::PictureFormat::Dot)]
+        format: cli_dot::PictureFormat,
     },
 }
 
@@ -75,7 +92,16 @@ fn main() -> ExitCode {
             timings,
             format,
             config,
-        } => cli::run(&file, &inputs, timings, format, config.as_deref()),
+            dot,
+        } => cli::run(
+            &file,
+            &inputs,
+            timings,
+            format,
+            config.as_deref(),
+            dot.as_deref(),
+        ),
+        Command::Dot { file, format } => cli_dot::dot(&file, format),
     };
     ExitCode::from(code)
 }

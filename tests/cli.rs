@@ -345,6 +345,91 @@ fn timings_print_a_module_table_on_stderr() {
     assert!(out.stderr.contains(&format!("{DIVIDE} failed")), "{out:#?}");
 }
 
+/// The latency column of each module row of a timing table.
+fn timing_latencies(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("module "))
+        .skip(1)
+        .take_while(|l| !l.starts_with("total:"))
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            match words[..] {
+                [.., "-"] => "-".to_owned(),
+                [.., number, unit] => format!("{number} {unit}"),
+                _ => panic!("a latency column: {l:?}"),
+            }
+        })
+        .collect()
+}
+
+/// A measured latency: a number and a unit, not `-`.
+fn is_measured(latency: &str) -> bool {
+    latency
+        .split_once(' ')
+        .is_some_and(|(n, unit)| n.parse::<f64>().is_ok() && (unit == "µs" || unit == "ms"))
+}
+
+#[test]
+fn timings_keep_real_latencies_when_latencies_are_sampled() {
+    // One execution in 64 records module latencies; the first on each
+    // thread is one of them, so a single CLI run still shows them all.
+    let sampled = TempFile::new(
+        "sampled.toml",
+        "[runtime.modules]\nlatency-sample-every = 64\n",
+    );
+    let out = asterism(&[
+        "run",
+        DIAMOND,
+        "--inputs",
+        DIAMOND_INPUTS,
+        "--timings",
+        "--config",
+        sampled.path(),
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(out.json(), json!({"sum": 12, "diff": -2, "product": -24}));
+    let latencies = timing_latencies(&out.stderr);
+    assert_eq!(latencies.len(), 3, "{out:#?}");
+    assert!(latencies.iter().all(|l| is_measured(l)), "{latencies:?}");
+    // The failed module's latency is measured too; the skipped one has none.
+    let out = asterism(&[
+        "run",
+        FAILING,
+        "--inputs",
+        FAILING_INPUTS,
+        "--timings",
+        "--config",
+        sampled.path(),
+    ]);
+    assert_eq!(out.code, 2, "{out:#?}");
+    let rows: Vec<(String, String)> = timing_rows(&out.stderr)
+        .into_iter()
+        .map(|(_, status)| status)
+        .zip(timing_latencies(&out.stderr))
+        .collect();
+    for (status, latency) in &rows {
+        match status.as_str() {
+            "fired" | "failed" => assert!(is_measured(latency), "{rows:?}"),
+            _ => assert_eq!(latency, "-", "{rows:?}"),
+        }
+    }
+
+    // What the check tells apart: with recording off, no latencies at all.
+    let off = TempFile::new("off.toml", "[runtime.modules]\nrecord-latency = false\n");
+    let out = asterism(&[
+        "run",
+        DIAMOND,
+        "--inputs",
+        DIAMOND_INPUTS,
+        "--timings",
+        "--config",
+        off.path(),
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(timing_latencies(&out.stderr), ["-", "-", "-"]);
+}
+
 #[test]
 fn inputs_can_come_from_a_file() {
     let inputs = TempFile::new("inputs.json", DIAMOND_INPUTS);
