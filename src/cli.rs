@@ -9,7 +9,7 @@ use asterism::compiler::plain;
 use asterism::runtime::options::bind as options;
 use asterism::runtime::options::CacheBackends;
 use asterism::runtime::{Config, NodeStatus};
-use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, Registry, RuntimeConfig};
+use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, RuntimeConfig};
 
 use crate::OutputFormat;
 
@@ -40,7 +40,7 @@ pub(crate) fn check(file: &str) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let registry = Registry::with_stdlib();
+    let registry = asterism::demo::registry();
     match registry.compile(&spec) {
         Ok(plan) => {
             let (errors, warnings) =
@@ -111,6 +111,10 @@ fn summary(file: &str, plan: &Plan) -> String {
             sig.name,
             params.join(", ")
         );
+        if let Some(o) = plan.module_options(m) {
+            let json = serde_json::to_string(o).unwrap_or_default();
+            let _ = writeln!(s, "      options: {json}");
+        }
     }
     s
 }
@@ -137,7 +141,7 @@ pub(crate) fn run(
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let program = match Program::load(&spec, &Registry::with_stdlib(), &config) {
+    let program = match Program::load(&spec, &asterism::demo::registry(), &config) {
         Ok(p) => p,
         Err(e) => return fail(&format!("{file}: {e}")),
     };

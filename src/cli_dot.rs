@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use asterism::viz::{Format, Picture};
-use asterism::{ExecutionResult, Registry};
+use asterism::ExecutionResult;
 use clap::ValueEnum;
 
 use crate::cli::{fail, load_spec};
@@ -35,7 +35,7 @@ pub(crate) fn dot(file: &str, format: PictureFormat) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let plan = match Registry::with_stdlib().compile(&spec) {
+    let plan = match asterism::demo::registry().compile(&spec) {
         Ok(p) => p,
         Err(errors) => return fail(&format!("{file}: {errors}")),
     };

@@ -11,7 +11,8 @@
 //!   mermaid` for a Mermaid flowchart); `run --dot PATH` writes the run's
 //!   picture, each node coloured by its status.
 //!
-//! All know the standard modules (`Registry::with_stdlib`).
+//! All know the standard modules (`Registry::with_stdlib`) and the
+//! demonstration modules of `asterism::demo` (`demo.flakyLookup`).
 
 use std::process::ExitCode;
 

@@ -477,6 +477,12 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
     for o in &outputs {
         consumed[o.slot.ix()] = true;
     }
+    // A module's fallback reads its data node (when every attempt failed).
+    for m in spec.modules.values() {
+        if let Some(&s) = m.options.fallback.as_ref().and_then(|f| slot_ix.get(f)) {
+            consumed[s as usize] = true;
+        }
+    }
     let mut inputs: Vec<InputDecl> = Vec::new();
     for (d, uuid) in names.slot_uuid.iter().enumerate() {
         let node = &spec.data[uuid];
