@@ -28,16 +28,15 @@ use super::policy::OnError;
 use super::runner::{CallFailure, CallOutcome, PolicyNode, Settled};
 use super::values::{wrap, zero_value};
 use super::wait::{Bounds, Interrupted};
-use crate::module::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
-use crate::node_table::NodeBody;
+use crate::module::{Body, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
 use crate::result::NodeFailure;
 
 /// A module node with options: its policy and its plain body.
 pub(crate) struct OptionedBody {
     /// The applied options and their shared state.
     pub(crate) node: Arc<PolicyNode>,
-    /// The module's own body (never `Optioned` or `Transform`).
-    pub(crate) inner: NodeBody,
+    /// The module's own body.
+    pub(crate) inner: Body,
     /// The module's signature.
     pub(crate) sig: Arc<ModuleSignature>,
     /// The fallback input's slot.
@@ -58,18 +57,27 @@ pub(crate) enum Finished {
 impl OptionedBody {
     /// Whether the plain body is async (the call needs a runtime).
     pub(crate) fn is_async(&self) -> bool {
-        matches!(self.inner, NodeBody::Async(_) | NodeBody::TypedAsync(_))
+        matches!(self.inner, Body::Async(_) | Body::TypedAsync(_))
     }
 
     /// One attempt of a sync body, with values.
     fn call_sync(
-        inner: &NodeBody,
+        inner: &Body,
         sig: &ModuleSignature,
         values: &[&CValue],
     ) -> Result<ModuleOutput, ModuleError> {
         let inputs = ModuleInputs::from_values(values, sig);
+        let body = match inner {
+            Body::Typed(typed) => return (typed.with_values)(&inputs).map(ModuleOutput::One),
+            Body::Sync(body) => body,
+            Body::TypedAsync(_) | Body::Async(_) => {
+                return Err(ModuleError::new(
+                    "an async module was called as a sync one (an executor bug)",
+                ))
+            }
+        };
         let mut outs: Vec<Option<CValue>> = vec![None; sig.outputs.len()];
-        inner.call_sync(&inputs, &mut ModuleOutputs::collect(&mut outs, sig))?;
+        body(&inputs, &mut ModuleOutputs::collect(&mut outs, sig))?;
         let written = outs.iter().filter(|o| o.is_some()).count();
         if written < outs.len() {
             return Err(ModuleError::new(format!(
@@ -120,8 +128,8 @@ impl OptionedBody {
                 .node
                 .run(&refs, &bounds, || {
                     let attempt: BoxFuture<Result<ModuleOutput, ModuleError>> = match &this.inner {
-                        NodeBody::Async(body) => body(&ModuleInputs::from_values(&refs, &this.sig)),
-                        NodeBody::TypedAsync(typed) => {
+                        Body::Async(body) => body(&ModuleInputs::from_values(&refs, &this.sig)),
+                        Body::TypedAsync(typed) => {
                             (typed.with_values)(&ModuleInputs::from_values(&refs, &this.sig))
                         }
                         sync => {

@@ -69,7 +69,7 @@ pub struct ModuleOptionCounts {
 /// Every module's applied options, indexed by module.
 #[derive(Default)]
 pub struct ProgramOptions {
-    nodes: Box<[Option<Box<PolicyNode>>]>,
+    nodes: Box<[Option<Arc<PolicyNode>>]>,
 }
 
 impl fmt::Debug for ProgramOptions {
@@ -169,7 +169,7 @@ impl ProgramOptions {
         backends: &CacheBackends,
     ) -> Result<(ProgramOptions, Vec<OptionWarning>), OptionErrors> {
         let mut backends = backends.clone();
-        let mut nodes: Vec<Option<Box<PolicyNode>>> = Vec::new();
+        let mut nodes: Vec<Option<Arc<PolicyNode>>> = Vec::new();
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let mut resolved = Vec::new();
@@ -197,7 +197,7 @@ impl ProgramOptions {
                 uuid: plan.module_uuid(m),
                 name: plan.module_name(m).to_owned(),
             };
-            nodes[m.ix()] = Some(Box::new(PolicyNode::new(module, policy, backend)));
+            nodes[m.ix()] = Some(Arc::new(PolicyNode::new(module, policy, backend)));
         }
         Ok((
             ProgramOptions {
@@ -211,6 +211,11 @@ impl ProgramOptions {
     #[inline]
     pub fn node(&self, m: ModuleIx) -> Option<&PolicyNode> {
         self.nodes.get(m.ix()).and_then(|n| n.as_deref())
+    }
+
+    /// Module `m`'s applied options, shared (for its node record).
+    pub(crate) fn shared(&self, m: ModuleIx) -> Option<Arc<PolicyNode>> {
+        self.nodes.get(m.ix()).and_then(Clone::clone)
     }
 
     /// Whether no module has options.
