@@ -45,7 +45,7 @@ pub use asterism_compiler::{
     InputIx, ModuleIx, ModuleSignature, NodeIx, OutputIx, Plan, Signatures, SlotIx,
 };
 pub use asterism_runtime::{
-    Abort, CancellationToken, Config, ExecutionResult, InputError, LoadError, MetricsSnapshot,
-    Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, NodeStatus, Phase, Program,
-    Registry, RunError, RunOptions, RuntimeConfig, Snapshot,
+    Abort, BoxFuture, CancellationToken, Config, Each, ExecutionResult, InputError, LoadError,
+    MetricsSnapshot, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs, NodeStatus,
+    Phase, Program, Registry, RunError, RunOptions, RuntimeConfig, Snapshot,
 };

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::options::ModuleCallOptions;
 use crate::transform::InlineTransform;
+pub use crate::transform::TransformProblem;
 use crate::value::CType;
 
 /// Name, description, tags and version of a pipeline or module node.
@@ -106,16 +107,6 @@ pub struct DataNodeSpec {
     /// Transform input name -> data node UUID.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub transform_inputs: BTreeMap<String, Uuid>,
-}
-
-/// Why a data node's transform cannot be resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TransformProblem {
-    /// The class name is not one we know.
-    Unknown(String),
-    /// The original's JSON named a transform that needs parameters, and the
-    /// parameters are not there.
-    MissingParameters(String),
 }
 
 impl DataNodeSpec {

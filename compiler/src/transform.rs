@@ -16,8 +16,17 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::spec::TransformProblem;
 use crate::value::{CType, CValue, Structure};
+
+/// Why a data node's transform cannot be resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransformProblem {
+    /// The class name is not one we know.
+    Unknown(String),
+    /// The original's JSON named a transform that needs parameters, and the
+    /// parameters are not there.
+    MissingParameters(String),
+}
 
 /// A transform and its parameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

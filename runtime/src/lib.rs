@@ -24,50 +24,64 @@
 //! assert_eq!(result.output(sum), Some(&CValue::Int(42)));
 //! ```
 //!
-//! The pieces, one file each: [`module`] (modules and typed adapters in
-//! [`typed`]), [`registry`], [`stdlib`], [`state`] (the state and its
-//! protocol), [`status`] (the status cell), [`pool`], [`executor`],
-//! [`reference`](mod@reference) (the original's design, the baseline and oracle),
-//! [`result`], [`config`], [`metrics`].
+//! # Map
+//!
+//! A plan is compiled by `asterism-compiler`; here it is bound to modules
+//! ([`program`]), run over a pooled per-execution state ([`state`]) by the
+//! executor ([`exec`]), and read back as a [`result`]. A folder is a
+//! concept and a file one idea; no two files import each other, directly
+//! or around a circle (`tests/layout.rs` checks it). Folders are not
+//! strict layers: modules read and write the state's slots, and the
+//! executor reads the program's node table.
+//!
+//! | where | what it owns |
+//! |---|---|
+//! | [`program`] | [`Program`]: binding, the node table, the state pool and its shards, metrics |
+//! | [`reference`](mod@reference) | the original's design (immutable maps): the baseline and the oracle |
+//! | [`result`] | [`ExecutionResult`] read in place, statuses, snapshots |
+//! | [`exec`] | the executor, one job per file: the walk in order, the dataflow loop, node dispatch, future cells, completion and failure propagation, the unwind guard, latencies, run options, the deadline/cancel watch |
+//! | [`state`] | [`ExecutionState`] and its protocol (rules S0-S10), status cells, slots, the in-flight list, the loom shim |
+//! | [`modules`] | [`Module`], what a body sees, typed adapters, inputs of one type, [`Registry`], the stdlib |
+//! | [`config`], [`error`] | configuration; load, bind, input and run errors |
+//! | [`options`] | module call options applied: retry, timeout, backoff, cache (memory, Redis), throttle, concurrency, fallback, onError (resolved at bind into the node table) |
+//! | `observe/` (to come) | observability: the observer hook, tracing and metrics integrations |
+//!
+//! The old flat paths (`executor`, `module`, `typed`, `registry`,
+//! `stdlib`, `status`, `pool`, `metrics`) still resolve to the same
+//! items.
 #![warn(missing_docs)]
 
-mod clock;
 pub mod config;
 pub mod error;
-pub mod executor;
-mod hot_slot;
-mod latency_chain;
+pub mod exec;
 #[cfg(all(test, asterism_loom))]
 mod loom_models;
-pub mod metrics;
-pub mod module;
-mod node_table;
+pub mod modules;
 pub mod options;
-pub mod pool;
 pub mod program;
 pub mod reference;
-pub mod registry;
 pub mod result;
-mod shard;
-mod slot;
 pub mod state;
-pub mod status;
-pub mod stdlib;
-mod sync;
-pub mod typed;
-mod watch;
+
+pub use exec as executor;
+pub use modules::{module, registry, stdlib, typed};
+pub use program::{metrics, pool};
+pub use state::status;
 
 pub use config::{Config, ConfigError, RuntimeConfig};
 pub use error::{BindError, BindErrors, InputError, RunError};
-pub use executor::RunOptions;
-pub use metrics::MetricsSnapshot;
-pub use module::{BoxFuture, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
-pub use pool::{PoolStats, StatePool};
+pub use exec::RunOptions;
+pub use modules::each::Each;
+pub use modules::module::{
+    BoxFuture, Module, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs,
+};
+pub use modules::registry::Registry;
+pub use program::metrics::MetricsSnapshot;
+pub use program::pool::{PoolStats, StatePool};
 pub use program::{LoadError, Program};
-pub use registry::Registry;
 pub use result::{
     Abort, ExecutionResult, FailureKind, ModuleStatus, NodeFailure, NodeStatus, Snapshot,
 };
+pub use state::status::Phase;
 pub use state::ExecutionState;
-pub use status::Phase;
 pub use tokio_util::sync::CancellationToken;

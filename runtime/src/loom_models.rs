@@ -1,7 +1,7 @@
 //! loom models of the state protocol (see the rules in [`crate::state`]).
 //!
 //! Each model runs the real `StatusCell`, slot, pending-count and
-//! `executor::finish` code on loom's atomics, and loom explores every
+//! `exec::propagate::finish` code on loom's atomics, and loom explores every
 //! interleaving of the threads. Run with
 //! `RUSTFLAGS="--cfg asterism_loom" cargo test -p asterism-runtime --release --lib loom_models`
 //! (a custom cfg name, because `--cfg loom` also switches tokio into its own
@@ -23,12 +23,13 @@ use asterism_compiler::{
     compile, CType, CValue, DagBuilder, ModuleSignature, NodeIx, Plan, Signatures, SlotIx,
 };
 
-use crate::executor::{finish, RunCounts};
-use crate::module::ModuleError;
-use crate::result::NodeFailure;
+use crate::exec::propagate::finish;
+use crate::exec::RunCounts;
+use crate::modules::module::ModuleError;
+use crate::state::failure::NodeFailure;
+use crate::state::status::{Phase, Transition};
+use crate::state::sync::Ordering;
 use crate::state::{ExecutionState, Scratch, Shared};
-use crate::status::{Phase, Transition};
-use crate::sync::Ordering;
 
 /// x -> A, x -> B, (A, B) -> C: the smallest join.
 struct Diamond {

@@ -26,16 +26,16 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::error::RunError;
-use crate::executor::{RunCounts, RunOptions};
-use crate::metrics::Metrics;
-use crate::module::{ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
-use crate::node_table::NodeBody;
-use crate::pool::StateGuard;
-use crate::program::{fill_inputs, finish_result, ProgramInner};
+use crate::exec::{RunCounts, RunOptions};
+use crate::modules::module::{ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
+use crate::program::bound::{fill_inputs, finish_result, ProgramInner};
+use crate::program::metrics::Metrics;
+use crate::program::node_table::NodeBody;
+use crate::program::pool::StateGuard;
 use crate::result::{Abort, ExecutionResult, FailureKind, NodeFailure};
+use crate::state::status::Phase;
+use crate::state::sync::Ordering;
 use crate::state::ExecutionState;
-use crate::status::Phase;
-use crate::sync::Ordering;
 
 /// A node's status in the reference executor's map.
 #[derive(Clone, Debug)]
@@ -81,7 +81,7 @@ where
     I: IntoIterator<Item = (InputIx, CValue)>,
 {
     let plan: &Plan = &inner.plan;
-    let started = crate::executor::latency_clock().now();
+    let started = crate::exec::latency_clock().now();
     // The original measures every module; it reports the latencies of the
     // executions the sampling draws, as the slot runtime does.
     let record_latency = inner.count_start();
@@ -265,7 +265,7 @@ where
         inner,
         guard,
         started,
-        crate::executor::latency_clock().now(),
+        crate::exec::latency_clock().now(),
         abort,
         counts,
     ))
@@ -292,7 +292,7 @@ enum Awaited {
 /// Awaits one module's future under its timeout and the run's deadline and
 /// cancellation, catching panics.
 async fn await_module(
-    mut fut: crate::module::BoxFuture<Result<ModuleOutput, ModuleError>>,
+    mut fut: crate::modules::module::BoxFuture<Result<ModuleOutput, ModuleError>>,
     timeout: Option<Duration>,
     options: &RunOptions,
 ) -> Awaited {
@@ -371,7 +371,7 @@ fn copy_into_state(plan: &Plan, st: &RefState, state: &mut ExecutionState, recor
             }
         };
         if let (true, Some(l), NodeKind::Module(m)) = (record_latency, latency, plan.node_kind(n)) {
-            let word = crate::executor::latency_nanos(l);
+            let word = crate::exec::latency::latency_nanos(l);
             state.shared.latency_ns[m.ix()].store(word, Ordering::Relaxed);
         }
     }

@@ -6,7 +6,6 @@
 //! UUID-keyed [`Snapshot`] (the seed's) and the original's status JSON are
 //! built only when asked for.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -15,77 +14,11 @@ use asterism_compiler::{CValue, ModuleIx, NodeIx, NodeKind, OutputIx, Plan, Slot
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::module::ModuleError;
-use crate::pool::StateGuard;
-use crate::status::Phase;
-use crate::sync::Ordering;
-
-/// Why a node failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum FailureKind {
-    /// The module (or transform) returned an error.
-    Error,
-    /// The module (or transform) panicked.
-    Panic,
-    /// The module ran past its timeout.
-    Timeout,
-}
-
-/// A node's failure: its kind and a message for people.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NodeFailure {
-    /// What happened.
-    pub kind: FailureKind,
-    /// The module's message, the panic's message, or the timeout.
-    pub message: String,
-}
-
-impl NodeFailure {
-    pub(crate) fn error(e: ModuleError) -> Self {
-        NodeFailure {
-            kind: FailureKind::Error,
-            message: e.message().to_owned(),
-        }
-    }
-
-    pub(crate) fn panic(payload: Box<dyn Any + Send>) -> Self {
-        let message = if let Some(s) = payload.downcast_ref::<&str>() {
-            (*s).to_owned()
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            "a panic with a non-string payload".to_owned()
-        };
-        // The payload's own drop could panic; contain that too.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)));
-        NodeFailure {
-            kind: FailureKind::Panic,
-            message: format!("panicked: {message}"),
-        }
-    }
-
-    pub(crate) fn timeout(limit: Duration) -> Self {
-        NodeFailure {
-            kind: FailureKind::Timeout,
-            message: format!("timed out after {} ms", limit.as_secs_f64() * 1e3),
-        }
-    }
-}
-
-impl fmt::Display for NodeFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-/// Why an execution stopped before every node was done.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Abort {
-    /// Its cancellation token was cancelled.
-    Cancelled,
-    /// It ran past its deadline.
-    DeadlineExceeded,
-}
+pub use crate::exec::run_options::Abort;
+use crate::program::pool::StateGuard;
+pub use crate::state::failure::{FailureKind, NodeFailure};
+use crate::state::status::Phase;
+use crate::state::sync::Ordering;
 
 /// A node's status after an execution.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,7 +99,7 @@ impl<'p> ExecutionResult<'p> {
     #[inline]
     pub fn value(&self, s: SlotIx) -> Option<&CValue> {
         // A failed module's partial outputs were emptied at the end of the
-        // run (`executor::clear_failed_outputs`), so a filled slot is a result.
+        // run (`exec::propagate::clear_failed_outputs`), so a filled slot is a result.
         self.guard.state().shared.slots.get(s.ix())?.get()
     }
 
@@ -205,7 +138,7 @@ impl<'p> ExecutionResult<'p> {
         }
         let phase = self.phase(self.plan().module_node(m));
         matches!(phase, Phase::Completed | Phase::Failed | Phase::TimedOut).then(|| {
-            crate::executor::latency_duration(
+            crate::exec::latency::latency_duration(
                 self.guard.state().shared.latency_ns[m.ix()].load(Ordering::Relaxed),
             )
         })

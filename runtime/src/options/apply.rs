@@ -28,7 +28,9 @@ use super::policy::OnError;
 use super::runner::{CallFailure, CallOutcome, PolicyNode, Settled};
 use super::values::{wrap, zero_value};
 use super::wait::{Bounds, Interrupted};
-use crate::module::{Body, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs};
+use crate::modules::module::{
+    Body, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs,
+};
 use crate::result::NodeFailure;
 
 /// A module node with options: its policy and its plain body.

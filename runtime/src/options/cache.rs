@@ -29,7 +29,7 @@ use std::time::Duration;
 use asterism_compiler::CValue;
 use tokio::time::Instant;
 
-use crate::module::ModuleOutput;
+use crate::modules::module::ModuleOutput;
 
 /// A cached output, shared by every hit.
 pub type CachedOutput = Arc<ModuleOutput>;

@@ -20,7 +20,7 @@ use asterism_compiler::CValue;
 use redis::aio::MultiplexedConnection;
 
 use super::cache::{CacheBackend, CacheError, CacheFuture, CacheKey, CachedOutput};
-use crate::module::ModuleOutput;
+use crate::modules::module::ModuleOutput;
 
 /// How long one Redis operation may take before it counts as an error.
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(250);

@@ -49,7 +49,7 @@ use super::permits::{Permit, PermitGate};
 use super::policy::{CallPolicy, ModuleRef, OnError};
 use super::throttle::Throttle;
 use super::wait::{Bounds, Interrupted};
-use crate::module::{ModuleError, ModuleOutput};
+use crate::modules::module::{ModuleError, ModuleOutput};
 
 /// Why one attempt failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -15,7 +15,7 @@ use super::policy::{Backoff, CacheSpec, CallPolicy, ModuleRef, OnError};
 use super::runner::{CallFailure, PolicyNode, Settled};
 use super::throttle::per;
 use super::wait::{Bounds, Interrupted};
-use crate::module::{ModuleError, ModuleOutput};
+use crate::modules::module::{ModuleError, ModuleOutput};
 
 const MS: Duration = Duration::from_millis(1);
 

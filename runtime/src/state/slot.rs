@@ -31,7 +31,7 @@
 //! The value is `Some` exactly when the state is `FULL` (or `WRITING`, only
 //! inside `set`), so dropping the slot drops a value it holds.
 
-use crate::sync::{load_mut, store_mut, AtomicU8, Ordering, UnsafeCell};
+use crate::state::sync::{load_mut, store_mut, AtomicU8, Ordering, UnsafeCell};
 
 const EMPTY: u8 = 0;
 const WRITING: u8 = 1;

@@ -7,7 +7,7 @@
 
 use asterism_compiler::{CType, CValue};
 
-use crate::module::{signature, Module, ModuleError};
+use crate::modules::module::{signature, Module, ModuleError};
 
 fn int2(name: &str, f: fn(i64, i64) -> Option<i64>, what: &'static str) -> Module {
     Module::sync(name, ["a", "b"], "out", move |a: i64, b: i64| {

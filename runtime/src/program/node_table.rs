@@ -25,7 +25,7 @@ use asterism_compiler::{
     ModuleIx, ModuleSignature, NodeIx, NodeKind, Plan, SlotIx, TransformIx, UNBOUND_SLOT,
 };
 
-use crate::module::{
+use crate::modules::module::{
     AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, SyncBody, TypedAsyncBodies,
     TypedBodies,
 };
@@ -280,7 +280,7 @@ mod tests {
     use super::*;
     use asterism_compiler::{compile, CType, DagBuilder, Signatures};
 
-    use crate::module::Module;
+    use crate::modules::module::Module;
 
     #[test]
     fn a_record_fits_in_one_cache_line() {

@@ -27,10 +27,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use asterism_compiler::Plan;
 
-use crate::hot_slot::HotSlot;
-use crate::shard::{self, Padded, SHARDS};
+use crate::program::shard::{self, Padded, SHARDS};
+use crate::state::hot_slot::HotSlot;
+use crate::state::sync::{AtomicU64, Ordering};
 use crate::state::ExecutionState;
-use crate::sync::{AtomicU64, Ordering};
 
 /// Pool counters, read with [`StatePool::stats`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -365,7 +365,7 @@ mod tests {
     use super::*;
     use asterism_compiler::{compile, CType, DagBuilder, Signatures};
 
-    use crate::module::Module;
+    use crate::modules::module::Module;
 
     fn one_module_plan() -> Plan {
         let inc = Module::sync("inc", ["v"], "out", |v: i64| v + 1);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use asterism_compiler::{compile, CompileErrors, DagSpec, Plan, Signatures};
 
-use crate::module::Module;
+use crate::modules::module::Module;
 
 /// Module implementations by registered name.
 #[derive(Clone, Debug, Default)]
@@ -21,10 +21,10 @@ impl Registry {
         Self::default()
     }
 
-    /// A registry holding the standard modules (see [`crate::stdlib`]).
+    /// A registry holding the standard modules (see [`crate::modules::stdlib`]).
     pub fn with_stdlib() -> Self {
         let mut r = Registry::new();
-        for m in crate::stdlib::modules() {
+        for m in crate::modules::stdlib::modules() {
             r.register(m);
         }
         r

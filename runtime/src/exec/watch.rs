@@ -1,7 +1,7 @@
 //! Between-node checks of an execution's deadline and cancellation token.
 //!
 //! While an async module is pending, the driver waits on the token's
-//! future and on a timer armed for the deadline (`executor::drive_poll`).
+//! future and on a timer armed for the deadline (`drive_poll`, `dataflow.rs`).
 //! Sync work cannot be interrupted, but it can be stopped between two
 //! nodes: the run loops ask the [`Watch`] after every node that has more
 //! work after it, so a token cancelled from another thread, or a deadline
@@ -24,9 +24,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::LatencyClock;
-use crate::executor::RunOptions;
-use crate::result::Abort;
+use crate::exec::clock::LatencyClock;
+use crate::exec::run_options::{Abort, RunOptions};
 
 /// How long sync work may go on before the watch reads the token and the
 /// deadline's clock again.

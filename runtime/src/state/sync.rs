@@ -1,15 +1,14 @@
-//! The one place atomics and write-once cells come from, so that the loom
+//! The one place atomics and `UnsafeCell` come from, so that the loom
 //! models (`RUSTFLAGS="--cfg asterism_loom"`) check the same code that ships.
 //!
 //! Under `cfg(asterism_loom)` the atomics and the `UnsafeCell` are loom's, so
-//! loom sees every access the write-once [`Slot`] makes.
+//! loom sees every access the write-once slot (`slot.rs`) makes. This file
+//! is the bottom of the crate: it imports nothing of it.
 
 #[cfg(asterism_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 #[cfg(not(asterism_loom))]
 pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-
-pub(crate) use crate::slot::Slot;
 
 #[cfg(asterism_loom)]
 pub(crate) use loom::sync::atomic::AtomicU8;

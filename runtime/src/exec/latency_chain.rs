@@ -26,7 +26,7 @@
 //! written once; inlined, [`TscChain`]'s `Some` and [`Unclocked`]'s `None`
 //! are known and the tests fold away.
 
-use crate::clock::{tsc, LatencyClock};
+use crate::exec::clock::{tsc, LatencyClock};
 
 /// The reading a body starts at, for a chain kept as an optional reading
 /// (see [`LatencyChain::start`]). An untimed node ends the chain: the

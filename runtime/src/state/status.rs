@@ -20,7 +20,7 @@ use std::fmt;
 
 use asterism_compiler::NodeIx;
 
-use crate::sync::{AtomicU64, Ordering};
+use crate::state::sync::{AtomicU64, Ordering};
 
 const PHASE_BITS: u32 = 8;
 const AUX_BITS: u32 = 32;
@@ -216,7 +216,7 @@ impl StatusCell {
     /// Returns whether the node started.
     #[inline]
     pub(crate) fn start_mut(&mut self, generation: u32) -> bool {
-        let word = crate::sync::load_mut(&mut self.0);
+        let word = crate::state::sync::load_mut(&mut self.0);
         debug_assert_eq!(
             StatusSnapshot(word).generation(),
             generation & GENERATION_MASK
@@ -225,7 +225,7 @@ impl StatusCell {
             return false;
         }
         let running = StatusSnapshot::pack(generation, Phase::Running, 0).0;
-        crate::sync::store_mut(&mut self.0, running);
+        crate::state::sync::store_mut(&mut self.0, running);
         true
     }
 
@@ -233,11 +233,11 @@ impl StatusCell {
     /// access). Returns whether the node was running.
     #[inline]
     pub(crate) fn complete_mut(&mut self, generation: u32) -> bool {
-        if crate::sync::load_mut(&mut self.0) & PHASE_MASK != Phase::Running as u64 {
+        if crate::state::sync::load_mut(&mut self.0) & PHASE_MASK != Phase::Running as u64 {
             return false;
         }
         let done = StatusSnapshot::pack(generation, Phase::Completed, 0).0;
-        crate::sync::store_mut(&mut self.0, done);
+        crate::state::sync::store_mut(&mut self.0, done);
         true
     }
 
@@ -248,18 +248,18 @@ impl StatusCell {
     #[inline]
     pub(crate) fn finish_mut(&mut self, generation: u32) {
         debug_assert_eq!(
-            crate::sync::load_mut(&mut self.0) & PHASE_MASK,
+            crate::state::sync::load_mut(&mut self.0) & PHASE_MASK,
             Phase::Running as u64
         );
         let done = StatusSnapshot::pack(generation, Phase::Completed, 0).0;
-        crate::sync::store_mut(&mut self.0, done);
+        crate::state::sync::store_mut(&mut self.0, done);
     }
 
     /// Back to `Waiting` in a new generation; `&mut` proves no one else
     /// holds the cell (rule S9).
     pub(crate) fn reset(&mut self, generation: u32) {
         let word = StatusSnapshot::pack(generation, Phase::Waiting, 0).0;
-        crate::sync::store_mut(&mut self.0, word);
+        crate::state::sync::store_mut(&mut self.0, word);
     }
 }
 

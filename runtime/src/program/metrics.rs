@@ -6,9 +6,9 @@
 //! one program do not contend for the counters' cache lines. A snapshot
 //! sums the shards.
 
-use crate::pool::PoolStats;
-use crate::shard::{self, Padded};
-use crate::sync::{AtomicU64, Ordering};
+use crate::program::pool::PoolStats;
+use crate::program::shard::{self, Padded};
+use crate::state::sync::{AtomicU64, Ordering};
 
 /// Live counters of one program, one set per shard.
 #[derive(Debug)]

@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 
 use asterism_compiler::{CType, CValue, SlotIx};
 
-use crate::module::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput};
-use crate::sync::Slot;
+use crate::modules::io::{BoxFuture, ModuleError, ModuleInputs, ModuleOutput};
+use crate::state::slot::Slot;
 
 /// A Rust type a parameter can be read as.
 pub trait FromValue: Sized {
@@ -41,7 +41,7 @@ pub trait IntoValue {
 
 /// `v.into_value()`, checking [`IntoValue`]'s contract in debug builds.
 #[inline(always)]
-fn checked_value<V: IntoValue>(v: V) -> CValue {
+pub(crate) fn checked_value<V: IntoValue>(v: V) -> CValue {
     let value = v.into_value();
     debug_assert!(
         value.has_type(&V::ctype()),
@@ -561,6 +561,16 @@ typed_fns!(3; A 0, B 1, C 2);
 typed_fns!(4; A 0, B 1, C 2, D 3);
 typed_fns!(5; A 0, B 1, C 2, D 3, E 4);
 typed_fns!(6; A 0, B 1, C 2, D 3, E 4, G 5);
+typed_fns!(7; A 0, B 1, C 2, D 3, E 4, G 5, H 6);
+typed_fns!(8; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7);
+typed_fns!(9; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8);
+typed_fns!(10; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9);
+typed_fns!(11; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10);
+typed_fns!(12; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11);
+typed_fns!(13; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11, N 12);
+typed_fns!(14; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11, N 12, O 13);
+typed_fns!(15; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11, N 12, O 13, P 14);
+typed_fns!(16; A 0, B 1, C 2, D 3, E 4, G 5, H 6, I 7, J 8, K 9, L 10, M 11, N 12, O 13, P 14, Q 15);
 
 #[cfg(all(test, not(asterism_loom)))]
 mod tests {

@@ -23,7 +23,7 @@
 //! transition. The *driver* is the task that owns the state during a run.
 //!
 //! - **S0 (exclusive driver).** The driver holds the state by `&mut` for
-//!   the whole run (`executor::drive` takes `&mut ExecutionState`), so the
+//!   the whole run (`exec::drive` takes `&mut ExecutionState`), so the
 //!   borrow checker proves no other thread can touch it. The driver's hot
 //!   path therefore uses the exclusive forms of the operations below
 //!   (`StatusCell::start_mut` / `complete_mut`, `Slot::set_mut`, pending
@@ -88,17 +88,32 @@
 //!   path to it.
 //!
 //! `docs/correctness.md` lists which test or loom model checks each rule.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `mod.rs` | [`ExecutionState`]: the arrays above, the scratch, cancel and reset |
+//! | `status.rs` | the status cell: phase, generation, failed upstream; RMW transitions |
+//! | `slot.rs` | the write-once slot (rules W1-W3) |
+//! | `in_flight.rs` | the in-flight list and the future cells, and dropping them (S7) |
+//! | `failure.rs` | a node's failure detail (S8) |
+//! | `hot_slot.rs` | the pool's per-shard hot slot (H1-H2) |
+//! | `sync.rs` | the loom shim: atomics and `UnsafeCell` (the bottom of the crate) |
 
-use std::pin::Pin;
+pub(crate) mod failure;
+pub(crate) mod hot_slot;
+pub(crate) mod in_flight;
+pub(crate) mod slot;
+pub mod status;
+pub(crate) mod sync;
 
 use asterism_compiler::{CValue, NodeIx, Plan};
 use atomic_refcell::AtomicRefCell;
 
-use crate::executor::{cancel_in_flight, Exclusive, InFlight};
-use crate::result::NodeFailure;
-use crate::status::{Phase, StatusCell, GENERATION_MASK};
-use crate::sync::{store_mut, AtomicU32, AtomicU64, Ordering, Slot};
-use crate::typed::FutureCell;
+use crate::state::failure::NodeFailure;
+use crate::state::in_flight::{cancel_in_flight, FutureCells, InFlight};
+use crate::state::slot::Slot;
+use crate::state::status::{Phase, StatusCell, GENERATION_MASK};
+use crate::state::sync::{store_mut, AtomicU32, AtomicU64, Ordering};
 
 /// The part of the state a run shares (`&`) between whoever touches it.
 #[derive(Debug)]
@@ -112,14 +127,11 @@ pub(crate) struct Shared {
     /// Indexed by NodeIx.
     pub(crate) pending: Box<[AtomicU32]>,
     /// Indexed by ModuleIx; latency words: raw clock ticks or nanoseconds
-    /// (`executor::latency_duration` reads them).
+    /// (`exec::latency::latency_duration` reads them).
     pub(crate) latency_ns: Box<[AtomicU64]>,
     /// Indexed by NodeIx (rule S8).
     pub(crate) failures: Box<[AtomicRefCell<Option<NodeFailure>>]>,
 }
-
-/// Per node, the cell a typed async node's futures run in, once made.
-pub(crate) type FutureCells = Vec<Option<Exclusive<Pin<Box<dyn FutureCell>>>>>;
 
 /// Driver-only scratch, preallocated so a run never grows it (the future
 /// cells are made on a node's first start, then kept).
@@ -134,7 +146,7 @@ pub(crate) struct Scratch {
     /// Indexed by NodeIx once a typed async node has started (empty
     /// before): the cell its futures are built in, made on its first start
     /// and reused by every later run. Holds a future only while the node is
-    /// starting or in flight (`executor.rs`).
+    /// starting or in flight (`exec/`).
     pub(crate) cells: FutureCells,
     /// Whether any failure detail was written (reset skips clearing them
     /// otherwise).
@@ -245,7 +257,7 @@ impl ExecutionState {
     /// the node is cancelled either way) and cancels every node that is not
     /// done (rule S7).
     pub(crate) fn cancel_all(&mut self) {
-        cancel_in_flight(&mut self.scratch);
+        cancel_in_flight(&mut self.scratch.in_flight, &mut self.scratch.cells);
         for cell in self.shared.status.iter() {
             // Refused means the node is already done; Stale cannot happen
             // because this is the state's own generation.

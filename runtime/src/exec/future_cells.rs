@@ -1,0 +1,55 @@
+//! Starting futures in place: the per-node cell a typed async module's
+//! futures are built in (made on the node's first start in a state, then
+//! reused by every later run), and the parking of a future left pending
+//! in the in-flight list (`state/in_flight.rs` owns both lists and their
+//! clean-up).
+
+use std::pin::Pin;
+
+use asterism_compiler::{NodeIx, Plan};
+use tokio::time::Instant;
+
+use crate::modules::module::TypedAsyncBodies;
+use crate::modules::typed::FutureCell;
+use crate::program::node_table::NodeOp;
+use crate::state::in_flight::{Exclusive, FutureCells, InFlight, ModuleFutureOf};
+use crate::state::Scratch;
+
+/// Node `n`'s future cell, made on its first start in this state (the
+/// cells' list is sized then too: a state of a plan without typed async
+/// modules never allocates it).
+#[inline(always)]
+pub(crate) fn future_cell<'a>(
+    cells: &'a mut FutureCells,
+    plan: &Plan,
+    n: NodeIx,
+    body: &TypedAsyncBodies,
+) -> Pin<&'a mut dyn FutureCell> {
+    if cells.len() <= n.ix() {
+        size_cells(cells, plan);
+    }
+    cells[n.ix()]
+        .get_or_insert_with(|| Exclusive::new((body.new_cell)()))
+        .get_mut()
+        .as_mut()
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn size_cells(cells: &mut FutureCells, plan: &Plan) {
+    cells.resize_with(plan.node_count(), || None);
+}
+
+/// Parks a started async module whose first poll was pending: its timeout
+/// starts now.
+#[inline]
+pub(crate) fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: ModuleFutureOf) {
+    let now = Instant::now();
+    scratch.in_flight.push(InFlight {
+        node: n,
+        started: now,
+        // A timeout past the clock's range never fires.
+        deadline: op.timeout().and_then(|t| now.checked_add(t)),
+        future: Exclusive::new(future),
+    });
+}
