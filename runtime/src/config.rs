@@ -15,6 +15,10 @@
 //! latency-sample-every = 1            # 64: one execution in 64 records them
 //! default-timeout-ms = 30000          # when neither spec nor module gives one
 //! timeouts-ms = { "stdlib.divide" = 5 }  # per module name, over the spec's
+//!
+//! [runtime.modules.options."demo.flakyLookup"]  # call options by module name,
+//! retry = 3                                    # over the pipeline's own
+//! cacheMs = 60000
 //! ```
 //!
 //! The seed's knobs keep their names. `initial-capacity` sized the seed's hash
@@ -116,6 +120,13 @@ pub struct ModulesConfig {
     /// spec), taking precedence over the spec's `moduleTimeout`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts_ms: BTreeMap<String, u64>,
+    /// Module call options by module name (registered name, or the node's
+    /// name in the spec), laid over the pipeline's own options: a service
+    /// overrides a pipeline's retry, cache, ... without editing it
+    /// (`[runtime.modules.options."demo.flakyLookup"]`, keys in the wire
+    /// names: `retry = 3`, `timeoutMs = 500`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, asterism_compiler::ModuleCallOptions>,
 }
 
 fn yes() -> bool {
@@ -158,6 +169,7 @@ impl Default for ModulesConfig {
             latency_sample_every: every_execution(),
             default_timeout_ms: None,
             timeouts_ms: BTreeMap::new(),
+            options: BTreeMap::new(),
         }
     }
 }

@@ -31,7 +31,7 @@ use super::wait::{Bounds, Interrupted};
 use crate::modules::module::{
     Body, BoxFuture, ModuleError, ModuleInputs, ModuleOutput, ModuleOutputs,
 };
-use crate::result::NodeFailure;
+use crate::state::failure::NodeFailure;
 
 /// A module node with options: its policy and its plain body.
 pub(crate) struct OptionedBody {

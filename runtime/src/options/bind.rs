@@ -163,10 +163,15 @@ fn for_each_resolved(
 impl ProgramOptions {
     /// Resolves every module's options and builds their shared state.
     /// Returns the table and the warnings, or every error of the plan.
+    ///
+    /// `timeouts` are the modules' own timeouts (spec, definition, config):
+    /// with options, a module's own timeout bounds each attempt unless the
+    /// options say `timeoutMs` (the run's deadline bounds the whole call).
     pub fn bind(
         plan: &Plan,
         overrides: &BTreeMap<String, ModuleCallOptions>,
         backends: &CacheBackends,
+        timeouts: &[Option<std::time::Duration>],
     ) -> Result<(ProgramOptions, Vec<OptionWarning>), OptionErrors> {
         let mut backends = backends.clone();
         let mut nodes: Vec<Option<Arc<PolicyNode>>> = Vec::new();
@@ -188,7 +193,8 @@ impl ProgramOptions {
         if !resolved.is_empty() {
             nodes.resize_with(plan.module_count(), || None);
         }
-        for (m, policy) in resolved {
+        for (m, mut policy) in resolved {
+            policy.timeout = policy.timeout.or(timeouts.get(m.ix()).copied().flatten());
             let backend = policy
                 .cache
                 .as_ref()
@@ -260,7 +266,8 @@ mod tests {
     #[test]
     fn a_plan_without_options_binds_an_empty_table() {
         let plan = plan_with(ModuleCallOptions::default());
-        let (t, w) = ProgramOptions::bind(&plan, &BTreeMap::new(), &CacheBackends::new()).unwrap();
+        let (t, w) =
+            ProgramOptions::bind(&plan, &BTreeMap::new(), &CacheBackends::new(), &[]).unwrap();
         assert!(t.is_empty() && w.is_empty());
         assert!(t.node(ModuleIx(0)).is_none());
         // Plain options (priority at its default) add no entry either.
@@ -268,7 +275,8 @@ mod tests {
             priority: Some(50),
             ..Default::default()
         });
-        let (t, _) = ProgramOptions::bind(&plan, &BTreeMap::new(), &CacheBackends::new()).unwrap();
+        let (t, _) =
+            ProgramOptions::bind(&plan, &BTreeMap::new(), &CacheBackends::new(), &[]).unwrap();
         assert!(t.is_empty());
     }
 
@@ -279,7 +287,8 @@ mod tests {
             cache_ms: Some(1000),
             ..Default::default()
         });
-        let (t, _) = ProgramOptions::bind(&plan, &BTreeMap::new(), &CacheBackends::new()).unwrap();
+        let (t, _) =
+            ProgramOptions::bind(&plan, &BTreeMap::new(), &CacheBackends::new(), &[]).unwrap();
         let n = t.node(ModuleIx(0)).unwrap();
         assert_eq!(n.policy().retries, 2);
         assert!(n.policy().cache.is_some());
@@ -306,7 +315,7 @@ mod tests {
                 ..Default::default()
             },
         )]);
-        let (t, _) = ProgramOptions::bind(&plan, &overrides, &CacheBackends::new()).unwrap();
+        let (t, _) = ProgramOptions::bind(&plan, &overrides, &CacheBackends::new(), &[]).unwrap();
         let p = t.node(ModuleIx(0)).unwrap().policy();
         assert_eq!(p.retries, 1, "the config overrides the spec");
         assert_eq!(
@@ -330,7 +339,8 @@ mod tests {
         assert!(errors
             .iter()
             .all(|e| e.module.name == plan.module_name(ModuleIx(0))));
-        let err = ProgramOptions::bind(&plan, &BTreeMap::new(), &CacheBackends::new()).unwrap_err();
+        let err =
+            ProgramOptions::bind(&plan, &BTreeMap::new(), &CacheBackends::new(), &[]).unwrap_err();
         assert_eq!(err.0, errors);
         // A registered backend is accepted.
         let mut backends = CacheBackends::new();
@@ -340,7 +350,7 @@ mod tests {
             cache_backend: Some("redis".into()),
             ..Default::default()
         });
-        let (t, _) = ProgramOptions::bind(&plan, &BTreeMap::new(), &backends).unwrap();
+        let (t, _) = ProgramOptions::bind(&plan, &BTreeMap::new(), &backends, &[]).unwrap();
         assert_eq!(t.counts().len(), 1);
     }
 
