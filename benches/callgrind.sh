@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per execution under callgrind: deterministic on a noisy
 # machine, so these are the figures to track over time.
-#   bash benches/callgrind.sh            # chain50 and layered50, every contender
+#   bash benches/callgrind.sh            # chain50 and layered50, every contender,
+#                                        # then the module call options rows
 # (asterism-tokio: sync modules through Program::run on a current-thread
 # runtime; asterism-async: async modules whose futures are ready at once,
 # the same way: their ratio is the async-ready cost.)
@@ -26,4 +27,11 @@ for w in chain50 layered50; do
     total=$(count "$c" "$w" "$n")
     printf '| %s | %s | %s |\n' "$c" "$w" "$(( total / n ))"
   done
+done
+# Module call options: one option on every module of chain50 (latencies
+# off), against the same modules without options (asterism-nolatency).
+printf '\n| options (every module) | workload | instructions / execution |\n|---|---|---|\n'
+for c in asterism-nolatency options-retry options-permit options-cache; do
+  total=$(count "$c" chain50 "$N")
+  printf '| %s | chain50 | %s |\n' "$c" "$(( total / N ))"
 done

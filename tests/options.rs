@@ -471,3 +471,44 @@ fn a_plan_without_options_is_untouched() {
     assert!(p.option_metrics().is_empty());
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_flaky_example_shows_retry_then_cache_and_fallback() {
+    let text = std::fs::read_to_string("examples/flaky_options.json").unwrap();
+    let spec = DagSpec::from_json(&text).unwrap();
+    let p = Program::load(
+        &spec,
+        &asterism::demo::registry(),
+        &RuntimeConfig::default(),
+    )
+    .unwrap();
+    let (user, fb) = (
+        p.input("user").unwrap(),
+        p.input("fallbackProfile").unwrap(),
+    );
+    let inputs = || [(user, CValue::from("ada")), (fb, CValue::from("anonymous"))];
+    let (first, second) = (ModuleIx(0), ModuleIx(1));
+    assert_eq!(
+        p.plan().module_uuid(first).to_string(),
+        "7d1c3a52-6f0e-5d4b-9a21-0c5e1f6a7b01"
+    );
+
+    // Run 1: call 1 fails, the retry (call 2) succeeds; call 3 succeeds.
+    let r = p.run(inputs()).await.unwrap();
+    assert_eq!(
+        r.output_named("profile"),
+        Some(&CValue::from("profile of ada"))
+    );
+    assert_eq!(
+        r.output_named("related"),
+        Some(&CValue::from("profile of profile of ada"))
+    );
+    assert_eq!(r.call_outcome(first).unwrap().attempts, 2);
+    drop(r);
+    // Run 2: `profile` from the cache; call 4 fails and the fallback answers.
+    let r = p.run(inputs()).await.unwrap();
+    assert!(r.is_success());
+    assert!(r.call_outcome(first).unwrap().from_cache);
+    assert!(r.call_outcome(second).unwrap().from_fallback);
+    assert_eq!(r.output_named("related"), Some(&CValue::from("anonymous")));
+}

@@ -147,9 +147,33 @@ pub struct Asterism {
     pub async_modules: bool,
     /// How to drive it.
     pub drive: Drive,
+    /// Every run gets the same inputs (for the cache rows: every call
+    /// after the first is a hit).
+    pub fixed_inputs: bool,
 }
 
 impl Asterism {
+    /// The default configuration without latencies, with `options` on
+    /// every module of the workload (the options rows).
+    pub fn with_options(
+        label: &'static str,
+        graph: &Graph,
+        options: asterism_compiler::ModuleCallOptions,
+    ) -> Self {
+        let mut config = RuntimeConfig::default().without_latency();
+        for sig in graph.registry(false).signatures().iter() {
+            config
+                .modules
+                .options
+                .insert(sig.name.clone(), options.clone());
+        }
+        Asterism {
+            label,
+            config,
+            ..Asterism::pooled()
+        }
+    }
+
     /// The default: pooled, latency recorded, sync modules, `run_sync`.
     pub fn pooled() -> Self {
         Asterism {
@@ -157,6 +181,7 @@ impl Asterism {
             config: RuntimeConfig::default(),
             async_modules: false,
             drive: Drive::Sync,
+            fixed_inputs: false,
         }
     }
 }
@@ -167,6 +192,7 @@ struct AsterismRunner {
     outputs: Vec<OutputIx>,
     text: bool,
     rt: Option<tokio::runtime::Runtime>,
+    fixed_inputs: bool,
 }
 
 impl AsterismRunner {
@@ -191,6 +217,7 @@ impl AsterismRunner {
 impl Runner for AsterismRunner {
     #[inline(never)]
     fn run(&mut self, seed: i64) -> u64 {
+        let seed = if self.fixed_inputs { 0 } else { seed };
         let inputs = move |ins: &[InputIx], text: bool| {
             let (x, y) = int_inputs(seed);
             let first = if text {
@@ -252,6 +279,7 @@ impl Contender for Asterism {
             outputs,
             text: graph.text,
             rt,
+            fixed_inputs: self.fixed_inputs,
         }))
     }
 }

@@ -4,7 +4,9 @@
 //! [`Bounds::wait`] (async, on tokio's clock, so paused-clock tests are
 //! exact) or [`Bounds::block_on`] (the blocking form for `run_sync`: the
 //! calling thread parks until the wait ends, the deadline passes or the
-//! token is cancelled; no tokio runtime is needed).
+//! token is cancelled; no tokio runtime is needed). A blocking wait reads
+//! how long it has on tokio's clock once, then parks on the real clock, so
+//! a `run_sync` inside a paused-clock test waits real time, never forever.
 
 use std::future::Future;
 use std::pin::pin;
@@ -104,6 +106,10 @@ impl<'a> Bounds<'a> {
             (Some(u), _) => (Some(u), false),
             (None, d) => (d, true),
         };
+        // The thread parks on the real clock: the time left is read once
+        // on tokio's (which a paused test clock would otherwise freeze).
+        let end =
+            end.map(|e| std::time::Instant::now() + e.saturating_duration_since(Instant::now()));
         loop {
             if cancelled.as_mut().poll(&mut cx).is_ready() {
                 return Err(Interrupted::Cancelled);
@@ -113,7 +119,7 @@ impl<'a> Bounds<'a> {
             }
             match end {
                 Some(end) => {
-                    let now = Instant::now();
+                    let now = std::time::Instant::now();
                     if now >= end {
                         return if end_is_deadline {
                             Err(Interrupted::Deadline)
