@@ -232,13 +232,27 @@ fn timing_table(result: &asterism::ExecutionResult<'_>) -> String {
                 }
             },
         );
-        let _ = writeln!(
+        let _ = write!(
             s,
             "{:<32} {:<10} {:>12}",
             plan.module_name(m),
             status,
             latency
         );
+        // What a module's call options did (modules with options only).
+        if let Some(o) = result.call_outcome(m) {
+            let _ = write!(s, "  {} attempt(s)", o.attempts);
+            if o.from_cache {
+                let _ = write!(s, ", from cache");
+            }
+            if o.from_fallback {
+                let _ = write!(s, ", from fallback");
+            }
+            if let Some(e) = &o.last_error {
+                let _ = write!(s, ", last error: {e}");
+            }
+        }
+        let _ = writeln!(s);
     }
     let _ = writeln!(
         s,
