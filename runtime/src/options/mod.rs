@@ -23,10 +23,16 @@
 //! - [`values`]: what `onError: skip` and `wrap` give consumers;
 //! - [`runner`]: the order, async and blocking.
 //!
-//! A node without options never reaches this module: the executor branches
-//! once on a flag of its node record.
+//! A node without options never reaches this module: its node record's
+//! body is not `NodeBody::Optioned`, and only that match arm of the
+//! executor (`exec/optioned.rs`) calls in here.
+//!
+//! Not applied yet: `lazyEval` (a lazy module runs like any other; it
+//! wants a per-run "needed" mask), `priority` among modules ready at the
+//! same moment of one execution (it orders permit waiters only), fallbacks
+//! the pipeline computes (a fallback must be an input), and options in the
+//! reference executor (it calls modules plainly).
 
-#[allow(dead_code)] // wired into the executor in the next commit
 pub(crate) mod apply;
 pub mod bind;
 pub mod cache;
