@@ -26,10 +26,11 @@ use crate::exec::ctx::{ExecCtx, RunCounts};
 use crate::exec::future_cells::park;
 use crate::exec::guard::Running;
 use crate::exec::propagate::{complete_mut, fail};
-use crate::exec::run_options::{Abort, RunOptions};
+use crate::exec::run_options::Abort;
 use crate::modules::module::{ModuleError, ModuleOutput};
 use crate::options::apply::{Finished, OptionedBody};
 use crate::options::runner::CallOutcome;
+use crate::options::wait::Interrupted;
 use crate::program::node_table::NodeOp;
 use crate::state::failure::NodeFailure;
 use crate::state::in_flight::ModuleFutureOf;
@@ -90,24 +91,25 @@ pub(crate) fn run_optioned<const DATAFLOW: bool>(
         outcome,
         ctx.plan.module_count(),
     );
+    if let Finished::Aborted(why) = finished {
+        // Interrupted (a blocking wait under `run_sync_with`): nothing
+        // more starts; every node not done is cancelled, and the run
+        // reports the abort (`run_sync_with`).
+        for cell in shared.status.iter() {
+            let _ = cell.cancel(generation);
+        }
+        scratch.options_interrupted = Some(match why {
+            Interrupted::Deadline => Abort::DeadlineExceeded,
+            Interrupted::Cancelled => Abort::Cancelled,
+        });
+        return;
+    }
     match settle(ctx, shared, n, finished) {
         Some(Ok(())) => {
             complete_mut::<DATAFLOW>(ctx.table, shared, &mut scratch.ready, generation, n, op)
         }
         Some(Err(failure)) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
-        // Interrupted (a blocking wait under `run_sync_with`): nothing
-        // more starts; every node not done is cancelled, and the run
-        // reports the abort (`run_sync_with`).
-        None => {
-            for cell in shared.status.iter() {
-                let _ = cell.cancel(generation);
-            }
-            scratch.options_interrupted =
-                Some(match ctx.run_options.and_then(RunOptions::aborted) {
-                    Some(abort) => abort,
-                    None => Abort::Cancelled,
-                });
-        }
+        None => {}
     }
 }
 

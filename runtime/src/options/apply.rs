@@ -57,11 +57,6 @@ pub(crate) enum Finished {
 }
 
 impl OptionedBody {
-    /// Whether the plain body is async (the call needs a runtime).
-    pub(crate) fn is_async(&self) -> bool {
-        matches!(self.inner, Body::Async(_) | Body::TypedAsync(_))
-    }
-
     /// One attempt of a sync body, with values.
     fn call_sync(
         inner: &Body,
