@@ -5,27 +5,65 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use asterism::compiler::plain;
+use asterism::compiler::{image, plain, strict};
+use asterism::runtime::branch::with_branch_modules;
 use asterism::runtime::options::bind as options;
-use asterism::runtime::options::CacheBackends;
 use asterism::runtime::{Config, NodeStatus};
 use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, RuntimeConfig};
 
 use crate::OutputFormat;
 
-fn read_file(path: &str, what: &str) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {what} `{path}`: {e}"))
+/// How many bytes the CLI reads from each kind of file at most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// The spec (`--max-spec-bytes`).
+    pub spec: u64,
+    /// An inputs file (`--max-input-bytes`).
+    pub inputs: u64,
+    /// The config file (`--max-config-bytes`).
+    pub config: u64,
 }
 
-pub(crate) fn load_spec(file: &str) -> Result<DagSpec, String> {
-    let text = read_file(file, "spec")?;
-    DagSpec::from_json(&text).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "a valid DagSpec",
-            _ => "valid JSON",
-        };
-        format!("`{file}` is not {what}: {e}")
+/// Reads at most `limit` bytes of `path` as UTF-8; a longer file (or an
+/// endless one, `/dev/zero`) is an error naming the flag that raises it.
+fn read_file(path: &str, what: &str, limit: u64, flag: &str) -> Result<String, String> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| format!("cannot read {what} `{path}`: {e}");
+    let too_big = || {
+        format!("{what} `{path}` is larger than {limit} bytes, the limit; raise it with {flag} if it is meant to be this big")
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // A regular file says its size: refuse before reading.
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > limit)
+    {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{what} `{path}` is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
     })
+}
+
+/// Reads a DagSpec or a PipelineImage (told apart by the image's
+/// `dagSpec` field), strictly: a key given twice anywhere is refused.
+pub(crate) fn load_spec(file: &str, limit: u64) -> Result<DagSpec, String> {
+    let text = read_file(file, "spec", limit, "--max-spec-bytes")?;
+    let json = strict::parse_json(&text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => format!("`{file}` is not a valid DagSpec: {e}"),
+        _ => format!("`{file}` is not valid JSON: {e}"),
+    })?;
+    image::read_pipeline(&json).map_err(|e| format!("`{file}` is {e}"))
 }
 
 /// Writes to stderr, ignoring failure: there is nowhere left to report it,
@@ -35,16 +73,20 @@ fn to_stderr(text: &str) {
 }
 
 /// `asterism check FILE`.
-pub(crate) fn check(file: &str) -> u8 {
-    let spec = match load_spec(file) {
+pub(crate) fn check(file: &str, limits: Limits) -> u8 {
+    let spec = match load_spec(file, limits.spec) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let registry = asterism::demo::registry();
+    let base = asterism::demo::registry();
+    let registry = with_branch_modules(&base, &spec);
     match registry.compile(&spec) {
         Ok(plan) => {
+            for w in plan.warnings() {
+                to_stderr(&format!("warning: {w}\n"));
+            }
             let (errors, warnings) =
-                options::check(&plan, &Default::default(), &CacheBackends::new());
+                options::check(&plan, &Default::default(), registry.cache_backends());
             if !errors.is_empty() {
                 let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
                 return fail(&format!(
@@ -120,24 +162,28 @@ fn summary(file: &str, plan: &Plan) -> String {
 }
 
 /// `asterism run FILE --inputs JSON`.
+#[allow(clippy::too_many_arguments)] // one per flag of `run`, passed straight from clap
 pub(crate) fn run(
     file: &str,
     inputs: &str,
     timings: bool,
     format: OutputFormat,
     config: Option<&str>,
+    strict: bool,
     dot: Option<&str>,
+    limits: Limits,
 ) -> u8 {
     let config = match config {
         None => RuntimeConfig::default(),
-        Some(path) => match read_file(path, "config")
+        Some(path) => match read_file(path, "config", limits.config, "--max-config-bytes")
             .and_then(|t| Config::from_toml(&t).map_err(|e| format!("{path}: {e}")))
         {
             Ok(c) => c.runtime,
             Err(e) => return fail(&e),
         },
     };
-    let spec = match load_spec(file) {
+    let config = for_one_run(config);
+    let spec = match load_spec(file, limits.spec) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -147,17 +193,22 @@ pub(crate) fn run(
     };
     let input_text = match inputs.strip_prefix('@') {
         Some("") => return fail("`--inputs @` needs a file path after the `@`"),
-        Some(path) => match read_file(path, "inputs") {
+        Some(path) => match read_file(path, "inputs", limits.inputs, "--max-input-bytes") {
             Ok(t) => t,
             Err(e) => return fail(&e),
         },
         None => inputs.to_owned(),
     };
-    let json: serde_json::Value = match serde_json::from_str(&input_text) {
+    let json = match asterism::compiler::strict::parse_json(&input_text) {
         Ok(j) => j,
         Err(e) => return fail(&format!("the inputs are not valid JSON: {e}")),
     };
-    let values = match program.decode_inputs(&json) {
+    let decoded = if strict {
+        program.decode_inputs_strict(&json)
+    } else {
+        program.decode_inputs(&json)
+    };
+    let values = match decoded {
         Ok(v) => v,
         Err(e) => return fail(&e.to_string()),
     };
@@ -206,6 +257,14 @@ pub(crate) fn run(
             2
         }
     })
+}
+
+/// The configuration for the CLI's one execution: whatever the file says,
+/// no states are built ahead of use (the run builds the one it needs), so
+/// memory is one state's worth, not `initial-capacity` of them.
+fn for_one_run(mut config: RuntimeConfig) -> RuntimeConfig {
+    config.state.initial_capacity = 0;
+    config
 }
 
 fn timing_table(result: &asterism::ExecutionResult<'_>) -> String {
@@ -260,4 +319,36 @@ fn timing_table(result: &asterism::ExecutionResult<'_>) -> String {
         result.total_latency().as_secs_f64() * 1e3
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_run_builds_no_state_ahead_of_use() {
+        let config = for_one_run(RuntimeConfig::default());
+        assert_eq!(config.state.initial_capacity, 0);
+        let spec = asterism::DagSpec::from_json(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/examples/diamond.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let program = Program::load(&spec, &asterism::Registry::with_stdlib(), &config).unwrap();
+        assert_eq!(program.pool().stats().prewarmed, 0);
+        let defaults = Program::load(
+            &spec,
+            &asterism::Registry::with_stdlib(),
+            &RuntimeConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            defaults.pool().stats().prewarmed,
+            32,
+            "the default prewarms"
+        );
+    }
 }

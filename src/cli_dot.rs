@@ -8,7 +8,7 @@ use asterism::viz::{Format, Picture};
 use asterism::ExecutionResult;
 use clap::ValueEnum;
 
-use crate::cli::{fail, load_spec};
+use crate::cli::{fail, load_spec, Limits};
 
 /// Picture formats on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -30,12 +30,14 @@ impl From<PictureFormat> for Format {
 
 /// `asterism dot FILE [--format dot|mermaid]`: the pipeline's picture on
 /// stdout. Exit 1 if the spec does not load or compile, or stdout fails.
-pub(crate) fn dot(file: &str, format: PictureFormat) -> u8 {
-    let spec = match load_spec(file) {
+pub(crate) fn dot(file: &str, format: PictureFormat, limits: Limits) -> u8 {
+    let spec = match load_spec(file, limits.spec) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let plan = match asterism::demo::registry().compile(&spec) {
+    let stdlib = asterism::demo::registry();
+    let registry = asterism::runtime::branch::with_branch_modules(&stdlib, &spec);
+    let plan = match registry.compile(&spec) {
         Ok(p) => p,
         Err(errors) => return fail(&format!("{file}: {errors}")),
     };

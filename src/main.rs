@@ -1,7 +1,7 @@
 //! `asterism`: check and run pipelines from the command line.
 //!
-//! - `asterism check FILE`: compile a DagSpec and print a one-screen summary,
-//!   or every problem (exit 1).
+//! - `asterism check FILE`: compile a DagSpec (or a PipelineImage) and print
+//!   a one-screen summary and any warnings, or every problem (exit 1).
 //! - `asterism run FILE --inputs JSON`: run it once; the declared outputs go
 //!   to stdout as one JSON object. Exit 2 if a module failed (the outputs
 //!   that were computed are still printed), 1 for a bad spec, bad inputs or
@@ -12,7 +12,12 @@
 //!   picture, each node coloured by its status.
 //!
 //! All know the standard modules (`Registry::with_stdlib`) and the
-//! demonstration modules of `asterism::demo` (`demo.flakyLookup`).
+//! demonstration modules of `asterism::demo` (`demo.flakyLookup`). Files are read
+//! up to a size limit (spec 256 MiB, inputs 64 MiB, config 1 MiB; raise
+//! them with `--max-spec-bytes`, `--max-input-bytes`, `--max-config-bytes`);
+//! a UTF-8 byte-order mark before JSON is skipped, and a key given twice in
+//! a spec's maps or in the inputs is an error. `run` builds one execution
+//! state, for its one run, whatever `initial-capacity` says.
 
 use std::process::ExitCode;
 
@@ -33,12 +38,14 @@ struct Cli {
 enum Command {
     /// Compile a spec and print a summary of the plan, or every problem.
     Check {
-        /// The DagSpec JSON file.
+        /// The DagSpec or PipelineImage JSON file.
         file: String,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run a spec once and print its declared outputs as JSON.
     Run {
-        /// The DagSpec JSON file.
+        /// The DagSpec or PipelineImage JSON file.
         file: String,
         /// Inputs as plain JSON (`{"x": 5}`), or `@path` to read a file.
         #[arg(long, default_value = "{}")]
@@ -52,19 +59,51 @@ enum Command {
         /// A TOML runtime configuration file.
         #[arg(long)]
         config: Option<String>,
+        /// Refuse record inputs with fields the record does not have (by
+        /// default they are ignored, as the original does).
+        #[arg(long)]
+        strict: bool,
         /// Write a picture of the run to this file: Graphviz DOT, each node
         /// coloured by its status (Mermaid if the path ends in `.mmd`).
         #[arg(long, value_name = "PATH")]
         dot: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Print a picture of a spec: Graphviz DOT, or a Mermaid flowchart.
     Dot {
-        /// The DagSpec JSON file.
+        /// The DagSpec or PipelineImage JSON file.
         file: String,
         /// The picture's format.
         #[arg(long, value_enum, default_value_t = cli_dot::PictureFormat::Dot)]
         format: cli_dot::PictureFormat,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
+}
+
+/// How much of each file the CLI reads at most; a larger file is an error.
+#[derive(Debug, clap::Args)]
+struct LimitArgs {
+    /// The most bytes read from the spec file.
+    #[arg(long, default_value_t = 256 << 20, value_name = "BYTES")]
+    max_spec_bytes: u64,
+    /// The most bytes read from an `--inputs @file`.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    max_input_bytes: u64,
+    /// The most bytes read from the `--config` file.
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_config_bytes: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> cli::Limits {
+        cli::Limits {
+            spec: self.max_spec_bytes,
+            inputs: self.max_input_bytes,
+            config: self.max_config_bytes,
+        }
+    }
 }
 
 /// Output encodings.
@@ -86,23 +125,31 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { file } => cli::check(&file),
+        Command::Check { file, limits } => cli::check(&file, limits.limits()),
         Command::Run {
             file,
             inputs,
             timings,
             format,
             config,
+            strict,
             dot,
+            limits,
         } => cli::run(
             &file,
             &inputs,
             timings,
             format,
             config.as_deref(),
+            strict,
             dot.as_deref(),
+            limits.limits(),
         ),
-        Command::Dot { file, format } => cli_dot::dot(&file, format),
+        Command::Dot {
+            file,
+            format,
+            limits,
+        } => cli_dot::dot(&file, format, limits.limits()),
     };
     ExitCode::from(code)
 }

@@ -204,7 +204,7 @@ fn failing_branch_skips_the_dependant_and_finishes_the_rest() {
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with(&failed) && l.contains("division by zero")),
+            .any(|l| l.starts_with(&failed) && l.contains("Division by zero")),
         "stderr names the failed node and its cause: {out:#?}"
     );
     let skipped = format!("error: {DEPENDANT_ADD} skipped: upstream {DIVIDE}");
@@ -598,7 +598,11 @@ fn json_that_is_not_a_dagspec_is_named() {
         let out = asterism(&[cmd, spec.path()]);
         assert_rejected(
             &out,
-            &[spec.path(), "is not a valid DagSpec", "expected a map"],
+            &[
+                spec.path(),
+                "is not a valid DagSpec",
+                "expected a JSON object",
+            ],
         );
     }
 }
@@ -951,4 +955,214 @@ fn a_full_stderr_keeps_the_exit_code() {
             .expect("the asterism binary starts");
         assert_eq!(status.code(), Some(code), "{args:?}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// The trust boundary (issue #14): what the CLI reads, and how much.
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_json_array_or_another_kind_of_object_is_not_a_spec() {
+    for text in ["[]", r#"{"dagSpec": {}, "structuralHash": "x"}"#] {
+        let spec = TempFile::new("array.json", text);
+        for cmd in ["check", "run"] {
+            let out = asterism(&[cmd, spec.path()]);
+            assert_rejected(&out, &[spec.path(), "not a DagSpec"]);
+        }
+    }
+}
+
+#[test]
+fn an_input_given_twice_is_refused_and_named() {
+    let out = asterism(&["run", DIAMOND, "--inputs", r#"{"x": 1, "y": 5, "x": 7}"#]);
+    assert_rejected(&out, &["duplicate key `x`"]);
+    let inputs = TempFile::new("dup.json", r#"{"x": 1, "y": 5, "y": 2}"#);
+    let out = asterism(&["run", DIAMOND, "--inputs", &format!("@{}", inputs.path())]);
+    assert_rejected(&out, &["duplicate key `y`"]);
+}
+
+#[test]
+fn a_byte_order_mark_before_a_spec_or_inputs_is_skipped() {
+    let text = std::fs::read_to_string(DIAMOND).unwrap();
+    let spec = TempFile::new("bom.json", &format!("\u{feff}{text}"));
+    assert_ok(&asterism(&["check", spec.path()]));
+    let inputs = TempFile::new("bom-inputs.json", &format!("\u{feff}{DIAMOND_INPUTS}"));
+    let with_bom = asterism(&[
+        "run",
+        spec.path(),
+        "--inputs",
+        &format!("@{}", inputs.path()),
+    ]);
+    let plain = asterism(&["run", DIAMOND, "--inputs", DIAMOND_INPUTS]);
+    assert_ok(&with_bom);
+    assert_eq!(with_bom.json(), plain.json());
+}
+
+#[test]
+fn files_past_their_size_limit_are_refused_naming_the_flag() {
+    let out = asterism(&["check", DIAMOND, "--max-spec-bytes", "100"]);
+    assert_rejected(
+        &out,
+        &[DIAMOND, "larger than 100 bytes", "--max-spec-bytes"],
+    );
+    let inputs = TempFile::new("inputs.json", DIAMOND_INPUTS);
+    let at = format!("@{}", inputs.path());
+    let out = asterism(&["run", DIAMOND, "--inputs", &at, "--max-input-bytes", "4"]);
+    assert_rejected(&out, &["--max-input-bytes"]);
+    let config = TempFile::new("config.toml", "[runtime.state]\nmutable = true\n");
+    let out = asterism(&[
+        "run",
+        DIAMOND,
+        "--inputs",
+        DIAMOND_INPUTS,
+        "--config",
+        config.path(),
+        "--max-config-bytes",
+        "8",
+    ]);
+    assert_rejected(&out, &["--max-config-bytes"]);
+    // Raised, the same files are fine.
+    assert_ok(&asterism(&["check", DIAMOND, "--max-spec-bytes", "100000"]));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_file_ends_with_an_error() {
+    let out = asterism(&["check", "/dev/zero", "--max-spec-bytes", "1000"]);
+    assert_rejected(&out, &["/dev/zero", "larger than 1000 bytes"]);
+    // Under the default limit too (256 MiB of zeros, then the error).
+    let out = asterism(&["check", "/dev/zero"]);
+    assert_rejected(&out, &["/dev/zero", "--max-spec-bytes"]);
+}
+
+#[test]
+fn a_config_past_a_bound_is_an_error_naming_the_key() {
+    let config = TempFile::new(
+        "huge.toml",
+        "[runtime.state.pooling]\nsize = 9223372036854775807\n",
+    );
+    let out = asterism(&[
+        "run",
+        DIAMOND,
+        "--inputs",
+        DIAMOND_INPUTS,
+        "--config",
+        config.path(),
+    ]);
+    assert_rejected(&out, &["runtime.state.pooling.size", "limit"]);
+}
+
+// ---------------------------------------------------------------------------
+// The original's formats: PipelineImage, unions, records, unread inputs.
+// ---------------------------------------------------------------------------
+
+/// A pipeline that returns its input `v` (of type `ty`) as the output `v`.
+fn echo_spec(ty: Value, extra_input: bool) -> String {
+    let v = "00000000-0000-4000-8000-000000000001";
+    let mut data = json!({v: {"name": "v", "nicknames": {v: "v"}, "cType": ty}});
+    if extra_input {
+        let u = "00000000-0000-4000-8000-000000000002";
+        data[u] = json!({"name": "unused", "nicknames": {u: "unused"}, "cType": {"tag": "CInt"}});
+    }
+    json!({"metadata": {"name": "echo"}, "modules": {}, "data": data,
+           "inEdges": [], "outEdges": [], "declaredOutputs": ["v"], "outputBindings": {"v": v}})
+    .to_string()
+}
+
+fn conformance_pipeline(file: &str, test_prefix: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/conformance")
+        .join(file);
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let case = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["test"].as_str().unwrap().starts_with(test_prefix))
+        .unwrap_or_else(|| panic!("no case `{test_prefix}` in {file}"));
+    case["pipeline"].to_string()
+}
+
+#[test]
+fn a_pipeline_image_is_detected_checked_and_run() {
+    let image = TempFile::new(
+        "image.json",
+        &conformance_pipeline("pipeline_image.json", "PipelineImage"),
+    );
+    let out = asterism(&["check", image.path()]);
+    assert_ok(&out);
+    assert!(out.stdout.contains("pipeline `image` compiles"), "{out:#?}");
+    let out = asterism(&["run", image.path(), "--inputs", r#"{"text": "abc"}"#]);
+    assert_ok(&out);
+    assert_eq!(out.json(), json!({"result": "ABC"}));
+}
+
+#[test]
+fn a_branch_module_of_the_originals_compiler_runs() {
+    let spec = TempFile::new(
+        "branch.json",
+        &conformance_pipeline(
+            "synthetic_module_factory.json",
+            "fromDagSpec should reconstruct a branch module that selects",
+        ),
+    );
+    let inputs = r#"{"c0": false, "e0": "a", "c1": true, "e1": "b", "other": "c"}"#;
+    let out = asterism(&["run", spec.path(), "--inputs", inputs]);
+    assert_ok(&out);
+    assert_eq!(out.json(), json!({"out": "b"}));
+}
+
+#[test]
+fn an_input_nothing_reads_is_a_warning_in_check_and_still_runs() {
+    let spec = TempFile::new("unread.json", &echo_spec(json!({"tag": "CInt"}), true));
+    let out = asterism(&["check", spec.path()]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(
+        out.stderr.starts_with("warning: input `unused`")
+            && out.stderr.contains("00000000-0000-4000-8000-000000000002"),
+        "{out:#?}"
+    );
+    let out = asterism(&["run", spec.path(), "--inputs", r#"{"v": 1, "unused": 2}"#]);
+    assert_ok(&out);
+    assert_eq!(out.json(), json!({"v": 1}));
+}
+
+#[test]
+fn unions_read_and_print_as_tag_and_value() {
+    let ty = json!({"tag": "CUnion", "structure": {
+        "point": {"tag": "CProduct", "structure": {"x": {"tag": "CInt"}, "y": {"tag": "CInt"}}},
+        "label": {"tag": "CString"}}});
+    let spec = TempFile::new("union.json", &echo_spec(ty, false));
+    for inputs in [
+        r#"{"v": {"tag": "point", "value": {"x": 1, "y": 2}}}"#,
+        r#"{"v": {"x": 1, "y": 2, "z": 3}}"#,
+    ] {
+        let out = asterism(&["run", spec.path(), "--inputs", inputs]);
+        assert_ok(&out);
+        assert_eq!(
+            out.json(),
+            json!({"v": {"tag": "point", "value": {"x": 1, "y": 2}}})
+        );
+    }
+}
+
+#[test]
+fn a_bad_value_deep_in_an_input_exits_1_naming_its_path() {
+    let ty = json!({"tag": "CList", "valuesType":
+        {"tag": "CProduct", "structure": {"x": {"tag": "CInt"}}}});
+    let spec = TempFile::new("records.json", &echo_spec(ty, false));
+    let out = asterism(&[
+        "run",
+        spec.path(),
+        "--inputs",
+        r#"{"v": [{"x": 1}, {"x": "one"}]}"#,
+    ]);
+    assert_rejected(&out, &["v[1].x: expected Int, found string"]);
+    // Extra record fields: ignored, as the original does; refused with --strict.
+    let extra = r#"{"v": [{"x": 1, "note": "hi"}]}"#;
+    let out = asterism(&["run", spec.path(), "--inputs", extra]);
+    assert_ok(&out);
+    assert_eq!(out.json(), json!({"v": [{"x": 1}]}));
+    let out = asterism(&["run", spec.path(), "--inputs", extra, "--strict"]);
+    assert_rejected(&out, &["v[0].note: unexpected field"]);
 }

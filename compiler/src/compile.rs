@@ -10,13 +10,14 @@
 //!    node's nickname for the module (never by edge order or node name), and
 //!    check each data node's type against the port it plays.
 //! 4. Resolve inline transforms and bind their inputs by name.
-//! 5. The rest are user inputs; bind declared outputs.
+//! 5. The rest are user inputs (one that nothing reads is a warning, as the
+//!    original runs such pipelines); bind declared outputs.
 //! 6. Order the nodes topologically (Kahn), measure depth, report cycles.
 //!
 //! Hashing happens here and only here: the plan that comes out is arrays.
 //! Scratch arrays of step 6 live in a `bumpalo` arena dropped at the end.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use bumpalo::collections::Vec as BumpVec;
@@ -26,10 +27,13 @@ use uuid::Uuid;
 use crate::error::{CompileError, CompileErrors};
 use crate::ids::{Csr, InputIx, ModuleIx, NodeIx, SlotIx, TransformIx};
 use crate::numbering::walk_order;
-use crate::plan::{InputDecl, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
+use crate::plan::{CompileWarning, InputDecl, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
 use crate::signature::{short_name, ModuleSignature, Resolution, Signatures};
-use crate::spec::{DagSpec, TransformProblem};
+use crate::spec::{DagSpec, ModuleNodeSpec, TransformProblem};
+use crate::subtype::port_accepts;
 use crate::transform::InlineTransform;
+use crate::typecheck::{check_transform, is_subtype};
+use crate::value::CType;
 
 /// Names of everything in a spec, by dense index, for error messages.
 struct Names<'s> {
@@ -119,6 +123,15 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         })
         .collect();
 
+    // A module node's own declaration of its ports, against the module
+    // bound.
+    for (m, sig) in resolved.iter().enumerate() {
+        if let Some(sig) = sig {
+            let node = &spec.modules[&names.module_uuid[m]];
+            check_declaration(node, sig, || names.module(m), &mut errors);
+        }
+    }
+
     // Step 3: module outputs, then module inputs.
     let mut producer: Vec<Option<Producer>> = vec![None; slot_count];
     // The first module an out-edge names as a slot's producer, whether or not
@@ -195,7 +208,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         // With `onError: wrap` the output's node carries the wrapped type.
         let wrapped = spec.modules[m_uuid].options.wraps_errors()
             && node.c_type == crate::options::wrapped_type(&sig.outputs[pos].ty);
-        if node.c_type != sig.outputs[pos].ty && !wrapped {
+        if !port_accepts(&sig.outputs[pos].ty, &node.c_type) && !wrapped {
             errors.push(CompileError::TypeMismatch {
                 data: names.data(d),
                 module: names.module(m),
@@ -284,7 +297,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         }
-        if node.c_type != sig.params[pos].ty {
+        if !port_accepts(&sig.params[pos].ty, &node.c_type) {
             errors.push(CompileError::TypeMismatch {
                 data: names.data(d),
                 module: names.module(m),
@@ -329,7 +342,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             Err(TransformProblem::Unknown(class)) => {
                 errors.push(CompileError::BadTransform {
                     data: names.data(d),
-                    problem: format!("`{class}` is not a known transform; use one of Merge, Project, FieldAccess, Conditional, Guard, Coalesce, And, Or, Not, Literal, StringInterpolation, ListLiteral, RecordBuild"),
+                    problem: format!("`{class}` is not a known transform; use one of Merge, Project, FieldAccess, Conditional, Guard, Coalesce, And, Or, Not, Literal, StringInterpolation, ListLiteral, RecordBuild, Collect, Interleave, Zip"),
                 });
                 continue;
             }
@@ -348,19 +361,6 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         }
-        if let InlineTransform::Literal { value } = &transform {
-            if !value.has_type(&node.c_type) {
-                errors.push(CompileError::BadTransform {
-                    data: names.data(d),
-                    problem: format!(
-                        "the Literal's value is a {} but the node is declared {}; make them agree",
-                        value.ctype(),
-                        node.c_type
-                    ),
-                });
-                continue;
-            }
-        }
         // A ListLiteral's `len` comes straight from the spec; spelling out
         // its input names for a `len` past the inputs given could ask for
         // any amount of memory (found by fuzzing).
@@ -378,8 +378,16 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         }
         let expected = transform.input_names();
         let mut ok = true;
+        // A set for wide transforms: a 100,000-field RecordBuild would
+        // otherwise scan its input names once per given input.
+        let expected_set: Option<HashSet<&str>> =
+            (expected.len() > 16).then(|| expected.iter().map(String::as_str).collect());
         for given in node.transform_inputs.keys() {
-            if !expected.contains(given) {
+            let known = match &expected_set {
+                Some(set) => set.contains(given.as_str()),
+                None => expected.contains(given),
+            };
+            if !known {
                 ok = false;
                 errors.push(CompileError::TransformInputUnknown {
                     data: names.data(d),
@@ -415,6 +423,17 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             }
         }
         if ok {
+            let types: Vec<&CType> = inputs
+                .iter()
+                .map(|&s| &spec.data[&names.slot_uuid[s as usize]].c_type)
+                .collect();
+            if let Err(problem) = check_transform(&transform, &types, &node.c_type) {
+                errors.push(CompileError::BadTransform {
+                    data: names.data(d),
+                    problem,
+                });
+                continue;
+            }
             producer[d] = Some(Producer::Transform(TransformIx(transforms.len() as u32)));
             transforms.push(PendingTransform {
                 slot: d as u32,
@@ -484,16 +503,16 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         }
     }
     let mut inputs: Vec<InputDecl> = Vec::new();
+    let mut warnings = Vec::new();
     for (d, uuid) in names.slot_uuid.iter().enumerate() {
         let node = &spec.data[uuid];
         if claimed[d].is_some() || node.is_transform() {
             continue;
         }
         if !consumed[d] {
-            errors.push(CompileError::Orphan {
+            warnings.push(CompileWarning::UnreadInput {
                 data: names.data(d),
             });
-            continue;
         }
         inputs.push(InputDecl {
             name: node.name.clone(),
@@ -637,11 +656,68 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         depth: order.depth,
         inputs,
         outputs,
+        warnings,
         module_uuid: names.module_uuid,
         slot_uuid: names.slot_uuid,
     };
     debug_assert_eq!(plan.check_invariants(), Ok(()));
     Ok(plan)
+}
+
+/// Checks a module node's declared `consumes` / `produces` against the
+/// bound module's signature. A declaration may leave ports out (builders
+/// write only the ports they bind); each port it names must exist, a
+/// declared parameter type must be a subtype of the module's (the caller
+/// feeds the module what it declares) and the module's output type a
+/// subtype of the declared one (the node promises what the module gives).
+fn check_declaration(
+    node: &ModuleNodeSpec,
+    sig: &ModuleSignature,
+    module: impl Fn() -> NodeRef,
+    errors: &mut Vec<CompileError>,
+) {
+    let sides = [
+        ("parameter", &node.consumes, &sig.params),
+        ("output field", &node.produces, &sig.outputs),
+    ];
+    for (port_kind, declared, ports) in sides {
+        let wide: Option<HashMap<&str, &CType>> =
+            (ports.len() > 16).then(|| ports.iter().map(|p| (p.name.as_str(), &p.ty)).collect());
+        for (port, ty) in declared {
+            let actual = match &wide {
+                Some(ix) => ix.get(port.as_str()).copied(),
+                None => ports.iter().find(|p| p.name == *port).map(|p| &p.ty),
+            };
+            let Some(actual) = actual else {
+                errors.push(CompileError::UndeclaredPort {
+                    module: module(),
+                    bound: sig.name.clone(),
+                    port: port.clone(),
+                    port_kind,
+                    declared: ty.clone(),
+                    available: ports.iter().map(|p| p.name.clone()).collect(),
+                });
+                continue;
+            };
+            // Lists and sequences stand for each other at ports, as where
+            // data nodes bind (`port_accepts`).
+            let fits = if port_kind == "parameter" {
+                is_subtype(ty, actual) || port_accepts(actual, ty)
+            } else {
+                is_subtype(actual, ty) || port_accepts(ty, actual)
+            };
+            if !fits {
+                errors.push(CompileError::DeclarationMismatch {
+                    module: module(),
+                    bound: sig.name.clone(),
+                    port: port.clone(),
+                    port_kind,
+                    declared: ty.clone(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+    }
 }
 
 fn endpoint<'m>(

@@ -128,6 +128,40 @@ pub enum CompileError {
         /// The data node's type.
         found: CType,
     },
+    /// A module node declares (in `consumes` / `produces`) a port the bound
+    /// module does not have.
+    #[error("module node {module} declares {port_kind} `{port}` ({declared}), but the module it binds to, `{bound}`, has no such {port_kind}; it has {available:?}; fix the declaration or the module name")]
+    UndeclaredPort {
+        /// The module node.
+        module: NodeRef,
+        /// The registered module the node binds to.
+        bound: String,
+        /// The declared port.
+        port: String,
+        /// `"parameter"` or `"output field"`.
+        port_kind: &'static str,
+        /// The declared type.
+        declared: CType,
+        /// The module's ports of that kind.
+        available: Vec<String>,
+    },
+    /// A module node declares a port with a type the bound module's
+    /// signature does not allow (only the original's subtyping is).
+    #[error("module node {module} declares {port_kind} `{port}` as {declared}, but the module it binds to, `{bound}`, has it as {actual}; declare {actual} (or a type the subtyping rules allow)")]
+    DeclarationMismatch {
+        /// The module node.
+        module: NodeRef,
+        /// The registered module the node binds to.
+        bound: String,
+        /// The port.
+        port: String,
+        /// `"parameter"` or `"output field"`.
+        port_kind: &'static str,
+        /// The type the node declares.
+        declared: CType,
+        /// The type in the module's signature.
+        actual: CType,
+    },
     /// A transform that cannot be built.
     #[error("transform node {data}: {problem}")]
     BadTransform {
@@ -193,12 +227,6 @@ pub enum CompileError {
         first: NodeRef,
         /// The other.
         second: NodeRef,
-    },
-    /// A data node that nothing produces, nothing reads and no output returns.
-    #[error("data node {data} is neither produced nor used: no module or transform produces it, and nothing consumes it or returns it as an output; connect it or remove it")]
-    Orphan {
-        /// The data node.
-        data: NodeRef,
     },
     /// The graph has a cycle.
     #[error(

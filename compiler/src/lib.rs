@@ -9,6 +9,11 @@
 //! - [`spec`]: [`DagSpec`] and its parts; [`builder`]: build one in code.
 //! - [`transform`]: inline transforms as data, with their semantics.
 //! - [`signature`]: what the compiler knows of modules, and name resolution.
+//! - [`strict`]: JSON read strictly (no duplicate keys, a BOM skipped).
+//! - [`typecheck`]: whether a value is of a type, subtyping, transform
+//!   typing: the one type check every path uses.
+//! - [`image`]: the original's `PipelineImage`, read and written; [`jvm`]:
+//!   numbers as the JVM prints and rounds them.
 //! - [`compile()`]: validation (every problem, each naming its node) and the
 //!   [`Plan`].
 //!
@@ -33,21 +38,30 @@ pub mod builder;
 mod compile;
 pub mod error;
 pub mod ids;
+pub mod image;
+pub mod jvm;
 mod numbering;
 pub mod options;
 pub mod plain;
 pub mod plan;
 pub mod signature;
 pub mod spec;
+pub mod strict;
+pub mod subtype;
 pub mod transform;
+mod transform_lists;
+pub mod typecheck;
 pub mod value;
 
 pub use builder::{DagBuilder, DataKey, ModuleKey};
 pub use compile::compile;
 pub use error::{CompileError, CompileErrors};
 pub use ids::{InputIx, ModuleIx, NodeIx, OutputIx, SlotIx, TransformIx};
+pub use image::PipelineImage;
 pub use options::{wrapped_type, ModuleCallOptions};
-pub use plan::{InputDecl, NodeKind, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT};
+pub use plan::{
+    CompileWarning, InputDecl, NodeKind, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT,
+};
 pub use signature::{ModuleSignature, Port, Resolution, Signatures};
 pub use spec::{ComponentMetadata, DagSpec, DataNodeSpec, ModuleConfig, ModuleNodeSpec};
 pub use transform::{InlineTransform, TransformError};

@@ -76,6 +76,20 @@ impl std::fmt::Display for NodeRef {
     }
 }
 
+/// Something that compiles and runs, but deserves a look.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CompileWarning {
+    /// A user input that no module, transform or output reads. It stays an
+    /// input (callers supply it; its value is unused), as the original runs
+    /// such pipelines.
+    #[error("input {data} is read by no module, transform or output; its value is unused (connect it or remove it)")]
+    UnreadInput {
+        /// The data node.
+        data: NodeRef,
+    },
+}
+
 /// A compiled pipeline. Build one with [`compile`](crate::compile).
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -125,6 +139,8 @@ pub struct Plan {
     pub(crate) inputs: Vec<InputDecl>,
     /// Outputs in declared order; indexed by OutputIx.
     pub(crate) outputs: Vec<OutputDecl>,
+    /// What compiled but deserves a look (inputs nothing reads).
+    pub(crate) warnings: Vec<CompileWarning>,
 }
 
 impl Plan {
@@ -283,6 +299,11 @@ impl Plan {
     /// Declared outputs, in order.
     pub fn outputs(&self) -> &[OutputDecl] {
         &self.outputs
+    }
+
+    /// The compile warnings (a pipeline with warnings still runs).
+    pub fn warnings(&self) -> &[CompileWarning] {
+        &self.warnings
     }
 
     /// Resolves an input name to a handle, once; keep the handle.

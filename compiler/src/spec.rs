@@ -12,10 +12,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use crate::options::ModuleCallOptions;
+use crate::strict::{strip_bom, unique_map};
 use crate::transform::InlineTransform;
 pub use crate::transform::TransformProblem;
 use crate::value::CType;
@@ -68,10 +70,10 @@ pub struct ModuleNodeSpec {
     /// `metadata.name` names the module implementation.
     pub metadata: ComponentMetadata,
     /// Parameter name -> type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map")]
     pub consumes: BTreeMap<String, CType>,
     /// Output field -> type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map")]
     pub produces: BTreeMap<String, CType>,
     /// Timeouts.
     #[serde(default)]
@@ -94,7 +96,7 @@ pub struct DataNodeSpec {
     pub name: String,
     /// Module UUID -> the parameter (or output field) this node plays for
     /// that module. Input nodes also carry a self entry.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_map")]
     pub nicknames: BTreeMap<Uuid, String>,
     /// The node's type.
     pub c_type: CType,
@@ -105,7 +107,11 @@ pub struct DataNodeSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline_transform: Option<InlineTransform>,
     /// Transform input name -> data node UUID.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_map"
+    )]
     pub transform_inputs: BTreeMap<String, Uuid>,
 }
 
@@ -145,36 +151,125 @@ impl DataNodeSpec {
 }
 
 /// A whole pipeline in the original's format.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Reading one is strict where serde alone is not (see
+/// [`DagSpec::from_json`]): it must be a JSON object with at least one of
+/// the fields below, and no key may appear twice in any of its maps.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DagSpec {
     /// The pipeline's name and version.
-    #[serde(default)]
     pub metadata: ComponentMetadata,
     /// Module nodes by UUID.
-    #[serde(default)]
     pub modules: BTreeMap<Uuid, ModuleNodeSpec>,
     /// Data nodes by UUID.
-    #[serde(default)]
     pub data: BTreeMap<Uuid, DataNodeSpec>,
     /// `[data, module]`: the data node is an input of the module.
-    #[serde(default)]
     pub in_edges: Vec<(Uuid, Uuid)>,
     /// `[module, data]`: the module produces the data node.
-    #[serde(default)]
     pub out_edges: Vec<(Uuid, Uuid)>,
     /// Output names, in order.
-    #[serde(default)]
     pub declared_outputs: Vec<String>,
     /// Output name -> data node UUID.
-    #[serde(default)]
     pub output_bindings: BTreeMap<String, Uuid>,
+}
+
+/// A DagSpec's fields on the wire, in the order the messages list them.
+const DAG_SPEC_FIELDS: &[&str] = &[
+    "metadata",
+    "modules",
+    "data",
+    "inEdges",
+    "outEdges",
+    "declaredOutputs",
+    "outputBindings",
+];
+
+/// Wraps a map so that it is read with [`unique_map`].
+struct Unique<K, V>(BTreeMap<K, V>);
+
+impl<'de, K, V> Deserialize<'de> for Unique<K, V>
+where
+    K: Deserialize<'de> + Ord + std::fmt::Display,
+    V: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        unique_map(d).map(Unique)
+    }
+}
+
+impl<'de> Deserialize<'de> for DagSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct SpecVisitor;
+        impl<'de> Visitor<'de> for SpecVisitor {
+            type Value = DagSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(
+                    f,
+                    "a DagSpec: a JSON object with fields {DAG_SPEC_FIELDS:?}"
+                )
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<DagSpec, A::Error> {
+                Err(de::Error::custom(format_args!(
+                    "not a DagSpec: a JSON array; a DagSpec is an object with fields {DAG_SPEC_FIELDS:?}"
+                )))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DagSpec, A::Error> {
+                let mut spec = DagSpec::default();
+                let mut seen = [false; DAG_SPEC_FIELDS.len()];
+                // A few of the keys that are not a DagSpec's, for the
+                // message when none of them is.
+                let mut others: Vec<String> = Vec::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    let Some(i) = DAG_SPEC_FIELDS.iter().position(|f| *f == key) else {
+                        if others.len() < 8 {
+                            others.push(key.into_owned());
+                        }
+                        map.next_value::<de::IgnoredAny>()?;
+                        continue;
+                    };
+                    if std::mem::replace(&mut seen[i], true) {
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate key `{key}`; each key may appear once"
+                        )));
+                    }
+                    match i {
+                        0 => spec.metadata = map.next_value()?,
+                        1 => spec.modules = map.next_value::<Unique<_, _>>()?.0,
+                        2 => spec.data = map.next_value::<Unique<_, _>>()?.0,
+                        3 => spec.in_edges = map.next_value()?,
+                        4 => spec.out_edges = map.next_value()?,
+                        5 => spec.declared_outputs = map.next_value()?,
+                        _ => spec.output_bindings = map.next_value::<Unique<_, _>>()?.0,
+                    }
+                }
+                if !seen.contains(&true) {
+                    let keys = if others.is_empty() {
+                        "it is an empty object".to_owned()
+                    } else {
+                        format!("its keys are {others:?}")
+                    };
+                    return Err(de::Error::custom(format_args!(
+                        "not a DagSpec: the object has none of a DagSpec's fields {DAG_SPEC_FIELDS:?} ({keys}); is it another kind of file?"
+                    )));
+                }
+                Ok(spec)
+            }
+        }
+        d.deserialize_any(SpecVisitor)
+    }
 }
 
 impl DagSpec {
     /// Parses a spec from the original's JSON (or ours).
+    ///
+    /// A UTF-8 byte-order mark before the JSON is skipped. Refused, where
+    /// serde alone would accept them: a JSON array (which serde would read
+    /// field by field), an object with none of a DagSpec's fields (another
+    /// kind of file, whose unknown fields would be ignored), and a key
+    /// given twice in any map of the spec (serde keeps the last).
     pub fn from_json(text: &str) -> Result<DagSpec, serde_json::Error> {
-        serde_json::from_str(text)
+        serde_json::from_str(strip_bom(text))
     }
 
     /// Writes the spec as pretty JSON; transforms carry their parameters.

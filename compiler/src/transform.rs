@@ -78,6 +78,15 @@ pub enum InlineTransform {
         /// The field names, which are also the input names.
         fields: Vec<String>,
     },
+    /// Materializes a sequence as a list; any other value becomes a
+    /// one-element list.
+    Collect,
+    /// Alternates the elements of two lists (`l0, r0, l1, r1, ...`),
+    /// stopping at the shorter.
+    Interleave,
+    /// Pairs the elements of two lists as records `{_1, _2}`, stopping at
+    /// the shorter.
+    Zip,
 }
 
 /// A transform applied to values it cannot handle.
@@ -106,7 +115,26 @@ impl InlineTransform {
             InlineTransform::StringInterpolation { .. } => "StringInterpolationTransform",
             InlineTransform::ListLiteral { .. } => "ListLiteralTransform",
             InlineTransform::RecordBuild { .. } => "RecordBuildTransform",
+            InlineTransform::Collect => "CollectTransform",
+            InlineTransform::Interleave => "InterleaveTransform",
+            InlineTransform::Zip => "ZipTransform",
         }
+    }
+
+    /// Whether the original's transform is a parameterless `case object`
+    /// (rather than a `case class`), which its structural hash marks.
+    pub fn is_case_object(&self) -> bool {
+        matches!(
+            self,
+            InlineTransform::Conditional
+                | InlineTransform::Guard
+                | InlineTransform::Coalesce
+                | InlineTransform::And
+                | InlineTransform::Or
+                | InlineTransform::Not
+                | InlineTransform::Interleave
+                | InlineTransform::Zip
+        )
     }
 
     /// The short kind name (`"Merge"`), as used in messages.
@@ -132,6 +160,9 @@ impl InlineTransform {
             "And" => InlineTransform::And,
             "Or" => InlineTransform::Or,
             "Not" => InlineTransform::Not,
+            "Collect" => InlineTransform::Collect,
+            "Interleave" => InlineTransform::Interleave,
+            "Zip" => InlineTransform::Zip,
             "ListLiteral" => InlineTransform::ListLiteral { len: inputs.len() },
             "RecordBuild" => InlineTransform::RecordBuild {
                 fields: inputs.keys().cloned().collect(),
@@ -163,10 +194,12 @@ impl InlineTransform {
             InlineTransform::Merge
             | InlineTransform::Coalesce
             | InlineTransform::And
-            | InlineTransform::Or => fixed(&["left", "right"]),
-            InlineTransform::Project { .. } | InlineTransform::FieldAccess { .. } => {
-                fixed(&["source"])
-            }
+            | InlineTransform::Or
+            | InlineTransform::Interleave
+            | InlineTransform::Zip => fixed(&["left", "right"]),
+            InlineTransform::Project { .. }
+            | InlineTransform::FieldAccess { .. }
+            | InlineTransform::Collect => fixed(&["source"]),
             InlineTransform::Conditional => fixed(&["cond", "thenBr", "elseBr"]),
             InlineTransform::Guard => fixed(&["expr", "cond"]),
             InlineTransform::Not => fixed(&["operand"]),
@@ -268,6 +301,14 @@ impl InlineTransform {
                 };
                 Ok(CValue::product(values, structure))
             }
+            InlineTransform::Collect => Ok(crate::transform_lists::collect(input(0), out_type)),
+            InlineTransform::Interleave => {
+                crate::transform_lists::interleave(input(0), input(1), out_type)
+                    .map_err(TransformError)
+            }
+            InlineTransform::Zip => {
+                crate::transform_lists::zip(input(0), input(1), out_type).map_err(TransformError)
+            }
         }
     }
 }
@@ -284,23 +325,64 @@ fn boolean(kind: &str, v: &CValue) -> Result<bool, TransformError> {
         .ok_or_else(|| TransformError(format!("{kind}: operand is {}, not a Boolean", v.tag())))
 }
 
-/// Appends the text form of `v`, as string interpolation shows it.
-fn show(v: &CValue, out: &mut String) {
+/// Appends the text form of `v`, as the original's string interpolation
+/// shows it: `None` as nothing, floats as Java prints them (`3.0`), lists
+/// as `[1, 2, 3]`, records and maps as `{a: 1, b: x}` (strings unquoted,
+/// fields in name order), a union as its `(tag,value)` pair.
+pub(crate) fn show(v: &CValue, out: &mut String) {
     use std::fmt::Write;
+    fn items<'a>(out: &mut String, it: impl Iterator<Item = (Option<&'a CValue>, &'a CValue)>) {
+        for (i, (key, v)) in it.enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if let Some(k) = key {
+                show(k, out);
+                out.push_str(": ");
+            }
+            show(v, out);
+        }
+    }
     match v {
         CValue::String(s) => out.push_str(s),
         CValue::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        CValue::Float(f) => {
-            let _ = write!(out, "{f}");
-        }
+        CValue::Float(f) => out.push_str(&crate::jvm::double_to_string(*f)),
         CValue::Boolean(b) => {
             let _ = write!(out, "{b}");
         }
         CValue::Some(inner, _) => show(inner, out),
-        CValue::None(_) => out.push_str("None"),
-        other => out.push_str(&crate::plain::encode(other).to_string()),
+        CValue::None(_) => {}
+        CValue::List(vs, _) | CValue::Seq(vs, _) => {
+            out.push('[');
+            items(out, vs.iter().map(|v| (None, v)));
+            out.push(']');
+        }
+        CValue::Product(fields, _) => {
+            out.push('{');
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(k);
+                out.push_str(": ");
+                show(v, out);
+            }
+            out.push('}');
+        }
+        CValue::Map(entries, _, _) => {
+            out.push('{');
+            items(out, entries.iter().map(|(k, v)| (Some(k), v)));
+            out.push('}');
+        }
+        CValue::Union(inner, _, tag) => {
+            out.push('(');
+            out.push_str(tag);
+            out.push(',');
+            show(inner, out);
+            out.push(')');
+        }
     }
 }
 
@@ -318,9 +400,10 @@ fn merge_records(
 }
 
 fn merge(l: &CValue, r: &CValue) -> Result<CValue, TransformError> {
+    let seq = matches!(l, CValue::Seq(..)) || matches!(r, CValue::Seq(..));
     match (l, r) {
         (CValue::Product(lv, ls), CValue::Product(rv, rs)) => Ok(merge_records(lv, ls, rv, rs)),
-        (CValue::List(lv, _), CValue::List(rv, _)) => {
+        (CValue::List(lv, _) | CValue::Seq(lv, _), CValue::List(rv, _) | CValue::Seq(rv, _)) => {
             if lv.len() != rv.len() {
                 return terr(format!(
                     "Merge: lists of different lengths ({} and {}) cannot merge element-wise",
@@ -333,32 +416,33 @@ fn merge(l: &CValue, r: &CValue) -> Result<CValue, TransformError> {
                 .zip(rv)
                 .map(|(a, b)| merge(a, b))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(list_of(merged, l, r))
+            Ok(list_of(merged, l, r, seq))
         }
-        (CValue::List(lv, _), rec @ CValue::Product(..)) => {
+        (CValue::List(lv, _) | CValue::Seq(lv, _), rec @ CValue::Product(..)) => {
             let merged = lv
                 .iter()
                 .map(|a| merge(a, rec))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(list_of(merged, l, r))
+            Ok(list_of(merged, l, r, seq))
         }
-        (rec @ CValue::Product(..), CValue::List(rv, _)) => {
+        (rec @ CValue::Product(..), CValue::List(rv, _) | CValue::Seq(rv, _)) => {
             let merged = rv
                 .iter()
                 .map(|b| merge(rec, b))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(list_of(merged, l, r))
+            Ok(list_of(merged, l, r, seq))
         }
-        _ => terr(format!("Merge: cannot merge {} with {}", l.tag(), r.tag())),
+        // The original's fallback: the right side wins.
+        _ => Ok(r.clone()),
     }
 }
 
 /// A list of merged records, typed by merging the element types.
-fn list_of(values: Vec<CValue>, l: &CValue, r: &CValue) -> CValue {
+fn list_of(values: Vec<CValue>, l: &CValue, r: &CValue, seq: bool) -> CValue {
     fn record_type(v: &CValue) -> Structure {
         match v {
             CValue::Product(_, s) => (**s).clone(),
-            CValue::List(_, elem) => match &**elem {
+            CValue::List(_, elem) | CValue::Seq(_, elem) => match &**elem {
                 CType::Product(s) => s.clone(),
                 _ => Structure::new(),
             },
@@ -367,26 +451,30 @@ fn list_of(values: Vec<CValue>, l: &CValue, r: &CValue) -> CValue {
     }
     let mut s = record_type(l);
     s.extend(record_type(r));
-    CValue::list(values, CType::Product(s))
+    if seq {
+        CValue::seq(values, CType::Product(s))
+    } else {
+        CValue::list(values, CType::Product(s))
+    }
 }
 
+/// The named fields of a record (fields it lacks are left out, as the
+/// original does), mapped over lists and sequences; any other value passes
+/// through unchanged.
 fn project(fields: &[String], v: &CValue) -> Result<CValue, TransformError> {
     match v {
         CValue::Product(values, structure) => {
             let mut out = BTreeMap::new();
             let mut st = Structure::new();
             for f in fields {
-                match (values.get(f), structure.get(f)) {
-                    (Some(val), Some(ty)) => {
-                        out.insert(f.clone(), val.clone());
-                        st.insert(f.clone(), ty.clone());
-                    }
-                    _ => return terr(format!("Project: the record has no field `{f}`")),
+                if let (Some(val), Some(ty)) = (values.get(f), structure.get(f)) {
+                    out.insert(f.clone(), val.clone());
+                    st.insert(f.clone(), ty.clone());
                 }
             }
             Ok(CValue::product(out, st))
         }
-        CValue::List(items, elem) => {
+        CValue::List(items, elem) | CValue::Seq(items, elem) => {
             let projected = items
                 .iter()
                 .map(|i| project(fields, i))
@@ -400,9 +488,12 @@ fn project(fields: &[String], v: &CValue) -> Result<CValue, TransformError> {
                 ),
                 other => other.clone(),
             };
-            Ok(CValue::list(projected, elem))
+            Ok(match v {
+                CValue::Seq(..) => CValue::seq(projected, elem),
+                _ => CValue::list(projected, elem),
+            })
         }
-        other => terr(format!("Project: source is {}, not a record", other.tag())),
+        other => Ok(other.clone()),
     }
 }
 
@@ -411,16 +502,19 @@ fn field_access(field: &str, v: &CValue, out_type: &CType) -> Result<CValue, Tra
         CValue::Product(values, _) => values.get(field).cloned().ok_or_else(|| {
             TransformError(format!("FieldAccess: the record has no field `{field}`"))
         }),
-        CValue::List(items, _) => {
+        CValue::List(items, _) | CValue::Seq(items, _) => {
             let elem = match out_type {
-                CType::List(e) => (**e).clone(),
+                CType::List(e) | CType::Seq(e) => (**e).clone(),
                 other => other.clone(),
             };
             let values = items
                 .iter()
                 .map(|i| field_access(field, i, &elem))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(CValue::list(values, elem))
+            Ok(match v {
+                CValue::Seq(..) => CValue::seq(values, elem),
+                _ => CValue::list(values, elem),
+            })
         }
         CValue::Union(inner, _, _) => field_access(field, inner, out_type),
         other => terr(format!(
@@ -471,6 +565,16 @@ mod tests {
         assert_eq!(zipped.as_list().unwrap().len(), 2);
         let short = CValue::list(vec![rec(&[("a", 1)])], CType::product([("a", CType::Int)]));
         assert!(run(&InlineTransform::Merge, &[list, short], &any).is_err());
+        // Two non-records: the right side wins, as in the original.
+        assert_eq!(
+            run(
+                &InlineTransform::Merge,
+                &[CValue::Int(1), CValue::Int(2)],
+                &any
+            )
+            .unwrap(),
+            CValue::Int(2)
+        );
     }
 
     #[test]

@@ -173,7 +173,10 @@ impl CValue {
         }
     }
 
-    /// Whether this value has type `ty`, without building the value's type.
+    /// Whether this value's outer type is `ty` (a container's carried types
+    /// are compared; its elements are not walked), without building the
+    /// value's type. [`crate::typecheck::conforms`] checks all the way
+    /// down, and is what every trust boundary uses.
     #[inline]
     pub fn has_type(&self, ty: &CType) -> bool {
         // Scalars inline (a tag test, on every input of every run); the

@@ -8,8 +8,8 @@
 //! can find the node in the spec.
 
 use asterism_compiler::{
-    compile, CType, CompileError, DagSpec, InlineTransform, ModuleSignature, NodeIx, Signatures,
-    TransformIx,
+    compile, CType, CompileError, CompileWarning, DagSpec, InlineTransform, ModuleSignature,
+    NodeIx, Signatures, TransformIx,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -375,13 +375,6 @@ fn missing_nickname_for_a_parameter() {
     );
     assert_names(&msg, &[("x", X), ("demo.inc", M)]);
     assert!(msg.contains(&format!("nicknames[\"{M}\"]")), "{msg}");
-    // `x` has an in-edge, so it is not also reported as an orphan.
-    assert!(
-        !errors
-            .iter()
-            .any(|e| matches!(e, CompileError::Orphan { .. })),
-        "{errors:#?}"
-    );
 }
 
 #[test]
@@ -779,17 +772,16 @@ fn duplicate_input_name() {
 }
 
 #[test]
-fn orphan() {
+fn an_input_nothing_reads_is_a_warning_and_still_an_input() {
     let mut spec = base();
     spec["data"][Z] = data("lonely", int(), json!({Z: "lonely"}));
-    let errors = errors(spec);
-    let (e, msg) = only(&errors, |e| matches!(e, CompileError::Orphan { .. }));
-    let CompileError::Orphan { data } = e else {
-        unreachable!()
+    let plan = compile_json(spec).expect("the original runs such pipelines");
+    let [CompileWarning::UnreadInput { data }] = plan.warnings() else {
+        panic!("{:#?}", plan.warnings())
     };
     assert_eq!((data.uuid, data.name.as_str()), (uuid(Z), "lonely"));
-    assert_names(&msg, &[("lonely", Z)]);
-    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_names(&plan.warnings()[0].to_string(), &[("lonely", Z)]);
+    assert!(plan.input("lonely").is_some());
 }
 
 #[test]
@@ -905,8 +897,6 @@ fn several_independent_problems_are_all_reported() {
     spec["data"][W] = data("w", int(), json!({M2: "out"}));
     push(&mut spec, "inEdges", [X, M2]);
     push(&mut spec, "outEdges", [M2, W]);
-    // 2. An orphan.
-    spec["data"][Z] = data("lonely", int(), json!({Z: "lonely"}));
     // 3. A declared output with no binding.
     spec["declaredOutputs"] = json!(["y", "missing"]);
     // 4. A transform reading a node that is not there.
@@ -918,8 +908,6 @@ fn several_independent_problems_are_all_reported() {
     let errors = errors(spec);
     let (_, unknown) = only(&errors, |e| matches!(e, CompileError::UnknownModule { .. }));
     assert_names(&unknown, &[("demo.nosuch", M2)]);
-    let (_, orphan) = only(&errors, |e| matches!(e, CompileError::Orphan { .. }));
-    assert_names(&orphan, &[("lonely", Z)]);
     let (_, unbound) = only(&errors, |e| matches!(e, CompileError::OutputUnbound { .. }));
     assert!(unbound.contains("missing"), "{unbound}");
     let (_, input) = only(&errors, |e| {
@@ -930,13 +918,13 @@ fn several_independent_problems_are_all_reported() {
     assert_names(&mismatch, &[("y", Y), ("demo.inc", M)]);
     assert_eq!(
         errors.len(),
-        5,
+        4,
         "each problem once, nothing more: {errors:#?}"
     );
 
     let all = asterism_compiler::CompileErrors(errors).to_string();
-    assert!(all.starts_with("the spec has 5 problems:"), "{all}");
-    for i in 1..=5 {
+    assert!(all.starts_with("the spec has 4 problems:"), "{all}");
+    for i in 1..=4 {
         assert!(all.contains(&format!("  {i}. ")), "{all}");
     }
 }

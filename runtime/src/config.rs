@@ -4,17 +4,18 @@
 //! ```toml
 //! [runtime.state]
 //! mutable = true            # false selects the reference executor
-//! initial-capacity = 32     # states built ahead of use when a program is bound
+//! initial-capacity = 32     # states built ahead of use when a program is bound (<= 1024)
 //!
 //! [runtime.state.pooling]
 //! enabled = true
-//! size = 50                 # states kept for reuse
+//! size = 50                 # states kept for reuse (<= 65536)
 //!
 //! [runtime.modules]
 //! record-latency = true
 //! latency-sample-every = 1            # 64: one execution in 64 records them
 //! default-timeout-ms = 30000          # when neither spec nor module gives one
 //! timeouts-ms = { "stdlib.divide" = 5 }  # per module name, over the spec's
+//! max-pending-ms = 30000              # a pending future with no timeout; "none": unbounded
 //!
 //! [runtime.modules.options."demo.flakyLookup"]  # call options by module name,
 //! retry = 3                                    # over the pipeline's own
@@ -67,7 +68,7 @@ pub struct StateConfig {
     #[serde(default = "yes")]
     pub mutable: bool,
     /// States built ahead of use when a program is bound (at most the pool
-    /// size).
+    /// size, and at most [`MAX_INITIAL_CAPACITY`]).
     #[serde(default = "initial_capacity")]
     pub initial_capacity: usize,
     /// `[runtime.state.pooling]`.
@@ -82,7 +83,8 @@ pub struct PoolingConfig {
     /// Whether states are reused.
     #[serde(default = "yes")]
     pub enabled: bool,
-    /// How many idle states are kept.
+    /// How many idle states are kept (at most [`MAX_POOL_SIZE`]). The pool
+    /// only keeps states executions built; it allocates none for its size.
     #[serde(default = "pool_size")]
     pub size: usize,
 }
@@ -127,6 +129,71 @@ pub struct ModulesConfig {
     /// names: `retry = 3`, `timeoutMs = 500`, ...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub options: BTreeMap<String, asterism_compiler::ModuleCallOptions>,
+    /// How long the future of an async module with no timeout of its own
+    /// (none from this config, the spec or the module's definition) may stay
+    /// pending before the module is `TimedOut`: 30,000 ms by default, so
+    /// that a future that never completes cannot hang a run. `"none"` turns
+    /// the bound off. It costs nothing on the ready path: it is armed only
+    /// when a future is parked.
+    #[serde(default = "max_pending")]
+    pub max_pending_ms: Limit,
+}
+
+/// A bound in milliseconds, or none: in TOML an integer or `"none"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "LimitRepr", into = "LimitRepr")]
+pub enum Limit {
+    /// This many milliseconds.
+    Millis(u64),
+    /// No bound.
+    None,
+}
+
+impl Limit {
+    /// The bound as a duration, if there is one.
+    pub fn duration(self) -> Option<Duration> {
+        match self {
+            Limit::Millis(ms) => Some(Duration::from_millis(ms)),
+            Limit::None => None,
+        }
+    }
+}
+
+/// [`Limit`] on the wire.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum LimitRepr {
+    Millis(u64),
+    Word(String),
+}
+
+impl TryFrom<LimitRepr> for Limit {
+    type Error = String;
+    fn try_from(r: LimitRepr) -> Result<Limit, String> {
+        match r {
+            LimitRepr::Millis(ms) => Ok(Limit::Millis(ms)),
+            LimitRepr::Word(w) if w == "none" => Ok(Limit::None),
+            LimitRepr::Word(w) => Err(format!(
+                "expected a number of milliseconds or \"none\", not \"{w}\""
+            )),
+        }
+    }
+}
+
+impl From<Limit> for LimitRepr {
+    fn from(l: Limit) -> LimitRepr {
+        match l {
+            Limit::Millis(ms) => LimitRepr::Millis(ms),
+            Limit::None => LimitRepr::Word("none".to_owned()),
+        }
+    }
+}
+
+/// The default [`ModulesConfig::max_pending_ms`]: 30 s.
+pub const DEFAULT_MAX_PENDING_MS: u64 = 30_000;
+
+fn max_pending() -> Limit {
+    Limit::Millis(DEFAULT_MAX_PENDING_MS)
 }
 
 fn yes() -> bool {
@@ -170,13 +237,19 @@ impl Default for ModulesConfig {
             default_timeout_ms: None,
             timeouts_ms: BTreeMap::new(),
             options: BTreeMap::new(),
+            max_pending_ms: max_pending(),
         }
     }
 }
 
 impl Config {
     /// Parses TOML; unknown keys are errors (a misspelled knob is a bug).
+    ///
+    /// A UTF-8 byte-order mark before the text is skipped. Every knob is
+    /// bounded (see [`MAX_POOL_SIZE`], [`MAX_INITIAL_CAPACITY`]); a value
+    /// past its bound is an error naming the key.
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: toml::Table = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
         // serde reads a struct from an array too, field by field, which would
         // bypass the key checks: every section must be a table.
@@ -201,9 +274,11 @@ impl Config {
                 }
             }
         }
-        value
+        let config: Config = value
             .try_into()
-            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))
+            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        config.runtime.validate()?;
+        Ok(config)
     }
 
     /// Writes the configuration as TOML.
@@ -212,7 +287,54 @@ impl Config {
     }
 }
 
+/// The largest `[runtime.state.pooling] size`: idle states kept, each the
+/// size of one execution's slots. A larger value from TOML is an error; one
+/// set in code ([`RuntimeConfig::with_pool_size`]) is clamped to it at bind.
+pub const MAX_POOL_SIZE: usize = 1 << 16;
+
+/// The largest `[runtime.state] initial-capacity`: states built when a
+/// program is bound, before any execution asks for one. A larger value from
+/// TOML is an error; one set in code is clamped to it at bind (and to the
+/// pool size, as always).
+pub const MAX_INITIAL_CAPACITY: usize = 1 << 10;
+
 impl RuntimeConfig {
+    /// Checks every knob against its bound; the error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bounded = |key: &str, value: usize, max: usize| {
+            if value > max {
+                Err(ConfigError(format!(
+                    "`{key}` = {value} is above its limit of {max}; use at most {max}"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        bounded(
+            "runtime.state.pooling.size",
+            self.state.pooling.size,
+            MAX_POOL_SIZE,
+        )?;
+        bounded(
+            "runtime.state.initial-capacity",
+            self.state.initial_capacity,
+            MAX_INITIAL_CAPACITY,
+        )
+    }
+
+    /// The pool size and the number of states to prewarm, each clamped to
+    /// its bound (code may set any `usize`).
+    pub(crate) fn clamped_pool(&self) -> (usize, usize) {
+        let size = self.pool_capacity().min(MAX_POOL_SIZE);
+        (
+            size,
+            self.state
+                .initial_capacity
+                .min(MAX_INITIAL_CAPACITY)
+                .min(size),
+        )
+    }
+
     /// The pool capacity in effect (0 when pooling is off).
     pub fn pool_capacity(&self) -> usize {
         if self.state.pooling.enabled {
@@ -256,7 +378,14 @@ impl RuntimeConfig {
         self
     }
 
-    /// Sets the pool size.
+    /// Sets [`ModulesConfig::max_pending_ms`].
+    pub fn with_max_pending(mut self, limit: Limit) -> Self {
+        self.modules.max_pending_ms = limit;
+        self
+    }
+
+    /// Sets the pool size. Past [`MAX_POOL_SIZE`] it is clamped to it when
+    /// a program is bound (never a panic or an allocation of that size).
     pub fn with_pool_size(mut self, size: usize) -> Self {
         self.state.pooling.size = size;
         self
@@ -305,5 +434,69 @@ mod tests {
         let err = Config::from_toml("[runtime.state]\nmutabel = true\n").unwrap_err();
         assert!(err.to_string().contains("mutabel"), "{err}");
         assert!(Config::from_toml("[runtime.state.pooling]\nsize = -1\n").is_err());
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn knobs_past_their_bounds_are_errors_naming_the_key() {
+        let err = Config::from_toml("[runtime.state.pooling]\nsize = 9223372036854775807\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("runtime.state.pooling.size"), "{err}");
+        assert!(err.contains("65536"), "{err}");
+        let err = Config::from_toml(
+            "[runtime.state]\ninitial-capacity = 1000000000\n[runtime.state.pooling]\nsize = 1000\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("runtime.state.initial-capacity"), "{err}");
+        let at_the_limits = format!(
+            "[runtime.state]\ninitial-capacity = {MAX_INITIAL_CAPACITY}\n[runtime.state.pooling]\nsize = {MAX_POOL_SIZE}\n"
+        );
+        assert!(Config::from_toml(&at_the_limits).is_ok());
+    }
+
+    #[test]
+    fn code_may_set_any_size_and_it_is_clamped() {
+        let c = RuntimeConfig::default().with_pool_size(usize::MAX);
+        assert_eq!(c.clamped_pool(), (MAX_POOL_SIZE, 32));
+        let mut c = RuntimeConfig::default().with_pool_size(4);
+        c.state.initial_capacity = usize::MAX;
+        assert_eq!(c.clamped_pool(), (4, 4));
+        assert_eq!(
+            RuntimeConfig::default().without_pooling().clamped_pool(),
+            (0, 0)
+        );
+    }
+
+    #[test]
+    fn max_pending_defaults_to_30_s_takes_none_and_refuses_other_words() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c.runtime.modules.max_pending_ms, Limit::Millis(30_000));
+        let c = Config::from_toml("[runtime.modules]\nmax-pending-ms = \"none\"\n").unwrap();
+        assert_eq!(c.runtime.modules.max_pending_ms, Limit::None);
+        assert_eq!(Config::from_toml(&c.to_toml()).unwrap(), c);
+        let c = Config::from_toml("[runtime.modules]\nmax-pending-ms = 5\n").unwrap();
+        assert_eq!(
+            c.runtime.modules.max_pending_ms.duration(),
+            Some(Duration::from_millis(5))
+        );
+        let err = Config::from_toml("[runtime.modules]\nmax-pending-ms = \"never\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("max-pending-ms") && err.contains("none"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let c = Config::from_toml("\u{feff}[runtime.state.pooling]\nsize = 3\n").unwrap();
+        assert_eq!(c.runtime.pool_capacity(), 3);
     }
 }

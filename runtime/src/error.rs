@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use asterism_compiler::{plain::PlainJsonError, CType, NodeRef};
+use asterism_compiler::{plain::PlainJsonError, typecheck::TypeError, CType, NodeRef};
 
 /// A problem with the inputs given to an execution. Nothing runs when any
 /// input is wrong; every problem is reported at once.
@@ -34,6 +34,18 @@ pub enum InputError {
         expected: CType,
         /// The type of the value given.
         found: CType,
+    },
+    /// An input whose value is of its declared type on the outside but not
+    /// inside: a list element, a record field or a carried type is wrong
+    /// (a tagged `CList` declared `List<Int>` holding a String, say).
+    #[error("input `{name}` is not a valid {expected}: {error}")]
+    NotOfItsType {
+        /// The input.
+        name: String,
+        /// Its type.
+        expected: CType,
+        /// Where in the value, and what is wrong.
+        error: TypeError,
     },
     /// An input given twice.
     #[error("input `{name}` is given twice; give it once")]

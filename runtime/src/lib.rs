@@ -64,11 +64,14 @@ pub mod result;
 pub mod state;
 
 pub use exec as executor;
-pub use modules::{module, registry, stdlib, typed};
+pub use modules::{branch, module, registry, stdlib, typed};
 pub use program::{metrics, pool};
 pub use state::status;
 
-pub use config::{Config, ConfigError, RuntimeConfig};
+pub use config::{
+    Config, ConfigError, Limit, RuntimeConfig, DEFAULT_MAX_PENDING_MS, MAX_INITIAL_CAPACITY,
+    MAX_POOL_SIZE,
+};
 pub use error::{BindError, BindErrors, InputError, RunError};
 pub use exec::RunOptions;
 pub use modules::each::Each;

@@ -185,7 +185,7 @@ where
                         }));
                         match r {
                             Ok(Ok(())) => match timeout {
-                                Some(limit) if clock.elapsed() > limit => {
+                                Some(limit) if clock.elapsed() >= limit => {
                                     Err(NodeFailure::timeout(limit))
                                 }
                                 _ => Ok(()),
@@ -202,27 +202,31 @@ where
                             _ => unreachable!("matched above"),
                         })) {
                             Err(p) => Err(NodeFailure::panic(p)),
-                            Ok(fut) => match await_module(fut, timeout, options).await {
-                                Awaited::Done(Ok(output)) => {
-                                    let mut outputs = ModuleOutputs::collect(&mut outs, sig);
-                                    match output {
-                                        ModuleOutput::One(v) => {
-                                            outputs.set(0, v).map_err(NodeFailure::error)
+                            Ok(fut) => {
+                                match await_module(fut, timeout, inner.table.max_pending(), options)
+                                    .await
+                                {
+                                    Awaited::Done(Ok(output)) => {
+                                        let mut outputs = ModuleOutputs::collect(&mut outs, sig);
+                                        match output {
+                                            ModuleOutput::One(v) => {
+                                                outputs.set(0, v).map_err(NodeFailure::error)
+                                            }
+                                            ModuleOutput::Many(vs) => vs
+                                                .into_iter()
+                                                .enumerate()
+                                                .try_for_each(|(i, v)| outputs.set(i, v))
+                                                .map_err(NodeFailure::error),
                                         }
-                                        ModuleOutput::Many(vs) => vs
-                                            .into_iter()
-                                            .enumerate()
-                                            .try_for_each(|(i, v)| outputs.set(i, v))
-                                            .map_err(NodeFailure::error),
+                                    }
+                                    Awaited::Done(Err(f)) => Err(f),
+                                    Awaited::Aborted(a) => {
+                                        abort = Some(a);
+                                        st = st.with_status(uuid, RefStatus::Cancelled);
+                                        continue;
                                     }
                                 }
-                                Awaited::Done(Err(f)) => Err(f),
-                                Awaited::Aborted(a) => {
-                                    abort = Some(a);
-                                    st = st.with_status(uuid, RefStatus::Cancelled);
-                                    continue;
-                                }
-                            },
+                            }
                         }
                     }
                 };
@@ -295,23 +299,42 @@ enum Awaited {
 }
 
 /// Awaits one module's future under its timeout and the run's deadline and
-/// cancellation, catching panics.
+/// cancellation, catching panics. The timeout counts from the call; a
+/// first poll that is ready after it, or a later one at or past it, is a
+/// timeout (as in the slot executor). With no timeout, a pending future is
+/// bounded by `max_pending` from its first poll.
 async fn await_module(
     mut fut: crate::modules::module::BoxFuture<Result<ModuleOutput, ModuleError>>,
     timeout: Option<Duration>,
+    max_pending: Option<Duration>,
     options: &RunOptions,
 ) -> Awaited {
     let started = Instant::now();
+    let wall = std::time::Instant::now();
+    let limit = timeout.or(max_pending);
     // A timeout past the clock's range never fires.
-    let module_deadline = timeout.and_then(|t| started.checked_add(t));
+    let module_deadline = limit.and_then(|t| started.checked_add(t));
     let deadline = [module_deadline, options.deadline]
         .into_iter()
         .flatten()
         .min();
     let mut sleep = pin!(deadline.map(tokio::time::sleep_until));
     let mut cancelled = pin!(options.cancel.as_ref().map(CancellationToken::cancelled));
+    let mut first = true;
     poll_fn(|cx| {
-        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+        let polled = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx)));
+        let late = match limit {
+            // The first poll is timed in real time, as a sync body.
+            Some(t) if first => timeout.is_some() && wall.elapsed() >= t,
+            Some(_) => module_deadline.is_some_and(|d| d <= Instant::now()),
+            None => false,
+        };
+        first = false;
+        match polled {
+            Ok(Poll::Ready(Ok(_))) if late => {
+                let limit = limit.unwrap_or_default();
+                return Poll::Ready(Awaited::Done(Err(NodeFailure::timeout(limit))));
+            }
             Ok(Poll::Ready(r)) => return Poll::Ready(Awaited::Done(r.map_err(NodeFailure::error))),
             Err(p) => return Poll::Ready(Awaited::Done(Err(NodeFailure::panic(p)))),
             Ok(Poll::Pending) => {}
@@ -329,7 +352,7 @@ async fn await_module(
                 {
                     return Poll::Ready(Awaited::Aborted(Abort::DeadlineExceeded));
                 }
-                let limit = timeout.unwrap_or_default();
+                let limit = limit.unwrap_or_default();
                 return Poll::Ready(Awaited::Done(Err(NodeFailure::timeout(limit))));
             }
         }

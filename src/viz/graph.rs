@@ -433,6 +433,9 @@ fn transform_label(t: &InlineTransform) -> String {
         }
         InlineTransform::ListLiteral { len } => format!("ListLiteral [{len} elements]"),
         InlineTransform::RecordBuild { fields } => format!("RecordBuild {{{}}}", fields.join(", ")),
+        InlineTransform::Collect => "Collect (as a list)".to_owned(),
+        InlineTransform::Interleave => "Interleave (l0, r0, l1, r1, ...)".to_owned(),
+        InlineTransform::Zip => "Zip ({_1, _2} pairs)".to_owned(),
     }
 }
 

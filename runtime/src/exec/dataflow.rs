@@ -234,6 +234,14 @@ pub(crate) fn poll_in_flight(
                     continue;
                 }
             },
+            // Ready, but at or past its deadline: timed out all the same
+            // (a typed future's slot is emptied with the failed outputs).
+            Ok(Poll::Ready(Ok(_))) if flight.deadline.is_some_and(|d| d <= now) => {
+                let limit = flight
+                    .deadline
+                    .map_or(std::time::Duration::ZERO, |d| d - flight.started);
+                Err(NodeFailure::timeout(limit))
+            }
             Ok(Poll::Ready(Ok(output))) => Ok(output),
             Ok(Poll::Ready(Err(failure))) => Err(failure),
             Err(panic) => Err(NodeFailure::panic(panic)),

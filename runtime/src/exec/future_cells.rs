@@ -5,13 +5,15 @@
 //! clean-up).
 
 use std::pin::Pin;
+use std::time::Duration;
 
 use asterism_compiler::{NodeIx, Plan};
 use tokio::time::Instant;
 
+use crate::exec::clock::LatencyClock;
 use crate::modules::module::TypedAsyncBodies;
 use crate::modules::typed::FutureCell;
-use crate::program::node_table::NodeOp;
+use crate::program::node_table::{NodeOp, NodeTable};
 use crate::state::in_flight::{Exclusive, FutureCells, InFlight, ModuleFutureOf};
 use crate::state::Scratch;
 
@@ -40,16 +42,34 @@ pub(crate) fn size_cells(cells: &mut FutureCells, plan: &Plan) {
     cells.resize_with(plan.node_count(), || None);
 }
 
-/// Parks a started async module whose first poll was pending: its timeout
-/// starts now.
+/// Parks a started async module whose first poll was pending. Its timeout
+/// counts from its start, first poll included (`started`, when the clock
+/// was read); a module with no timeout of its own is bounded by the
+/// program's `max-pending-ms`, from now.
 #[inline]
-pub(crate) fn park(scratch: &mut Scratch, n: NodeIx, op: &NodeOp, future: ModuleFutureOf) {
+pub(crate) fn park(
+    table: &NodeTable,
+    scratch: &mut Scratch,
+    n: NodeIx,
+    op: &NodeOp,
+    future: ModuleFutureOf,
+    started: Option<u64>,
+    tsc: &LatencyClock,
+) {
     let now = Instant::now();
+    let (begun, limit) = match op.timeout() {
+        Some(t) => {
+            let spent = started.map_or(0, |s| tsc.nanos(tsc.now().saturating_sub(s)));
+            let begun = now.checked_sub(Duration::from_nanos(spent)).unwrap_or(now);
+            (begun, Some(t))
+        }
+        None => (now, table.max_pending()),
+    };
     scratch.in_flight.push(InFlight {
         node: n,
-        started: now,
+        started: begun,
         // A timeout past the clock's range never fires.
-        deadline: op.timeout().and_then(|t| now.checked_add(t)),
+        deadline: limit.and_then(|t| begun.checked_add(t)),
         future: Exclusive::new(future),
     });
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::exec::clock::LatencyClock;
 use crate::exec::ctx::ExecCtx;
 use crate::program::node_table::NodeOp;
+use crate::state::failure::NodeFailure;
 use crate::state::sync::{store_mut, AtomicU64};
 use crate::state::Shared;
 
@@ -21,24 +22,26 @@ pub(crate) fn latency_clock() -> &'static LatencyClock {
     LatencyClock::get()
 }
 
-/// An async module's latency start: chained like a sync module's, so a
+/// An async module's clock start: chained like a sync module's, so a
 /// future ready at once ends its latency with the read that starts the
-/// next module's. The chain is broken here (a pending future's latency is
-/// measured from the in-flight list instead).
+/// next module's; read when latencies are recorded or the module has a
+/// timeout (its first poll is timed like a sync body). The chain is broken
+/// here (a pending future's latency is measured from the in-flight list).
 #[inline(always)]
 pub(crate) fn async_start_clock(
     ctx: &ExecCtx<'_>,
+    op: &NodeOp,
     clock: &mut Option<u64>,
     tsc: &LatencyClock,
 ) -> Option<u64> {
-    let started = ctx
-        .record_latency
-        .then(|| clock.unwrap_or_else(|| tsc.now()));
+    let started =
+        (ctx.record_latency || op.has_timeout).then(|| clock.unwrap_or_else(|| tsc.now()));
     *clock = None;
     started
 }
 
-/// Records the latency of an async module whose first poll was ready.
+/// Records the latency of an async module whose first poll was ready;
+/// returns the ticks it took (for its timeout), if the clock was read.
 #[inline(always)]
 pub(crate) fn record_ready(
     ctx: &ExecCtx<'_>,
@@ -47,9 +50,16 @@ pub(crate) fn record_ready(
     started: Option<u64>,
     clock: &mut Option<u64>,
     tsc: &LatencyClock,
-) {
+) -> Option<u64> {
     let ticks = stop_clock(started, clock, tsc);
     record_ticks(ctx.record_latency, &mut shared.latency_ns, op, ticks);
+    ticks
+}
+
+/// A module that reached its timeout: the failure.
+#[cold]
+pub(crate) fn timed_out(op: &NodeOp) -> NodeFailure {
+    NodeFailure::timeout(op.timeout().unwrap_or_default())
 }
 
 /// Ends a body's timing: one read, which also starts the next module's
@@ -126,7 +136,9 @@ pub(crate) fn overran(op: &NodeOp, ticks: Option<u64>) -> bool {
 #[cold]
 #[inline(never)]
 pub(crate) fn overran_by(limit_nanos: u64, ticks: Option<u64>) -> bool {
-    ticks.is_some_and(|t| latency_clock().nanos(t) > limit_nanos)
+    // Reaching the timeout is overrunning it: a timeout of 0 times every
+    // module out, and a pending future is dropped at its deadline too.
+    ticks.is_some_and(|t| latency_clock().nanos(t) >= limit_nanos)
 }
 
 #[cfg(all(test, not(asterism_loom)))]

@@ -7,13 +7,16 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::task::{Context, Poll};
 
+use asterism_compiler::typecheck::conforms;
 use asterism_compiler::{NodeIx, UNBOUND_SLOT};
 
 use crate::exec::clock::LatencyClock;
 use crate::exec::ctx::{ExecCtx, RunCounts};
 use crate::exec::future_cells::{future_cell, park};
 use crate::exec::guard::Running;
-use crate::exec::latency::{async_start_clock, overran, record_ready, record_ticks, stop_clock};
+use crate::exec::latency::{
+    async_start_clock, overran, record_ready, record_ticks, stop_clock, timed_out,
+};
 use crate::exec::latency_chain::{start_clock, LatencyChain};
 use crate::exec::propagate::{complete_mut, fail, release_fanout};
 use crate::modules::module::{
@@ -268,7 +271,7 @@ pub(crate) fn run_async<const DATAFLOW: bool>(
     counts.modules_run += 1;
     let sig = &op.sig;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), sig);
-    let started = async_start_clock(ctx, clock, tsc);
+    let started = async_start_clock(ctx, op, clock, tsc);
     running.enter(n, None);
     let mut future = body(&inputs);
     running.leave();
@@ -281,17 +284,26 @@ pub(crate) fn run_async<const DATAFLOW: bool>(
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Raw(future)),
+        Ok(Poll::Pending) => {
+            let future = ModuleFutureOf::Raw(future);
+            return park(table, scratch, n, op, future, started, tsc);
+        }
         Ok(Poll::Ready(Ok(output))) => Ok(output),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
         Err(panic) => Err(NodeFailure::panic(panic)),
     };
-    settle_ready(ctx, shared, n, op, running, started, clock, tsc, future);
+    let ticks = settle_ready(ctx, shared, n, op, running, started, clock, tsc, future);
+    // Ready, but after its timeout: the result is discarded (one rule for
+    // sync and async modules).
+    let outcome = match outcome {
+        Ok(_) if overran(op, ticks) => Err(timed_out(op)),
+        other => other,
+    };
     match outcome {
         // The common case, one output of the declared type, straight into
         // its slot.
         Ok(ModuleOutput::One(value))
-            if op.sig.outputs.len() == 1 && value.has_type(&op.sig.outputs[0].ty) =>
+            if op.sig.outputs.len() == 1 && conforms(&value, &op.sig.outputs[0].ty) =>
         {
             if op.out != UNBOUND_SLOT {
                 // Rule S2 made this node the slot's one writer.
@@ -332,7 +344,7 @@ pub(crate) fn run_typed_async<const DATAFLOW: bool>(
     let table = ctx.table;
     counts.modules_run += 1;
     let inputs = ModuleInputs::from_slots(&shared.slots, table.inputs(op), &op.sig);
-    let started = async_start_clock(ctx, clock, tsc);
+    let started = async_start_clock(ctx, op, clock, tsc);
     // Under the marker: making the cell (on the node's first start) and
     // starting the future both run the module's code.
     running.enter(n, None);
@@ -356,7 +368,9 @@ pub(crate) fn run_typed_async<const DATAFLOW: bool>(
         None => Ok(Poll::Pending),
     };
     let outcome = match first {
-        Ok(Poll::Pending) => return park(scratch, n, op, ModuleFutureOf::Cell),
+        Ok(Poll::Pending) => {
+            return park(table, scratch, n, op, ModuleFutureOf::Cell, started, tsc)
+        }
         Ok(Poll::Ready(Ok(()))) => Ok(()),
         Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(*e)),
         Err(panic) => {
@@ -367,13 +381,26 @@ pub(crate) fn run_typed_async<const DATAFLOW: bool>(
             Err(NodeFailure::panic(panic))
         }
     };
-    record_ready(ctx, shared, op, started, clock, tsc);
+    let ticks = record_ready(ctx, shared, op, started, clock, tsc);
     if op.drops_output() {
         drop(shared.slots[out].take());
     }
     match outcome {
         // Rule S2 made this node the slot's one writer; the future wrote it.
-        Ok(()) => complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op),
+        // Ready after its timeout, it is timed out, and the slot is emptied
+        // with the failed outputs at the end of the run, as a sync module's.
+        Ok(()) if !overran(op, ticks) => {
+            complete_mut::<DATAFLOW>(table, shared, &mut scratch.ready, generation, n, op)
+        }
+        Ok(()) => fail(
+            ctx.plan,
+            shared,
+            scratch,
+            generation,
+            n,
+            timed_out(op),
+            counts,
+        ),
         Err(failure) => fail(ctx.plan, shared, scratch, generation, n, failure, counts),
     }
 }
@@ -396,11 +423,12 @@ pub(crate) fn settle_ready<F>(
     clock: &mut Option<u64>,
     tsc: &LatencyClock,
     future: F,
-) {
-    record_ready(ctx, shared, op, started, clock, tsc);
+) -> Option<u64> {
+    let ticks = record_ready(ctx, shared, op, started, clock, tsc);
     running.enter(n, None);
     drop(future);
     running.leave();
+    ticks
 }
 
 #[cold]

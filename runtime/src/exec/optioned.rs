@@ -23,7 +23,6 @@ use std::task::{Context, Poll};
 use asterism_compiler::{CValue, ModuleIx, NodeIx, UNBOUND_SLOT};
 
 use crate::exec::ctx::{ExecCtx, RunCounts};
-use crate::exec::future_cells::park;
 use crate::exec::guard::Running;
 use crate::exec::propagate::{complete_mut, fail};
 use crate::exec::run_options::Abort;
@@ -33,7 +32,7 @@ use crate::options::runner::CallOutcome;
 use crate::options::wait::Interrupted;
 use crate::program::node_table::NodeOp;
 use crate::state::failure::NodeFailure;
-use crate::state::in_flight::ModuleFutureOf;
+use crate::state::in_flight::{Exclusive, InFlight, ModuleFutureOf};
 use crate::state::{Scratch, Shared};
 
 /// Starts module node `n`, which has options.
@@ -66,7 +65,15 @@ pub(crate) fn run_optioned<const DATAFLOW: bool>(
             running.leave();
             match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
                 Ok(Poll::Pending) => {
-                    return park(scratch, n, op, ModuleFutureOf::Optioned(future));
+                    // No deadline of its own: its attempts have their
+                    // timeouts, and the run's deadline ends the whole call.
+                    scratch.in_flight.push(InFlight {
+                        node: n,
+                        started: tokio::time::Instant::now(),
+                        deadline: None,
+                        future: Exclusive::new(ModuleFutureOf::Optioned(future)),
+                    });
+                    return;
                 }
                 Ok(Poll::Ready(done)) => done,
                 Err(panic) => {

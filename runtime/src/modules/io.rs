@@ -9,7 +9,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use asterism_compiler::{CValue, ModuleSignature, SlotIx, UNBOUND_SLOT};
+use asterism_compiler::typecheck::conforms;
+use asterism_compiler::{CValue, ModuleSignature, Port, SlotIx, UNBOUND_SLOT};
 
 use crate::state::slot::Slot;
 
@@ -224,6 +225,24 @@ pub struct ModuleOutputs<'a> {
     unbound_written: u64,
 }
 
+/// A module output that is not of its port's type: the wrong type outright,
+/// or a wrong part inside (with its path).
+#[cold]
+fn wrong_output(module: &str, port: &Port, value: &CValue) -> ModuleError {
+    match asterism_compiler::typecheck::check_value(&port.name, value, &port.ty) {
+        Err(e) if value.ctype() == port.ty => ModuleError::new(format!(
+            "module `{module}` wrote a {} to output `{}` whose contents are not of its type: {e}",
+            port.ty, port.name
+        )),
+        _ => ModuleError::new(format!(
+            "module `{module}` wrote {} to output `{}`, which is {}",
+            value.tag(),
+            port.name,
+            port.ty
+        )),
+    }
+}
+
 impl<'a> ModuleOutputs<'a> {
     pub(crate) fn to_slots(
         slots: &'a [Slot<CValue>],
@@ -252,14 +271,8 @@ impl<'a> ModuleOutputs<'a> {
     #[inline]
     pub fn set(&mut self, i: usize, value: CValue) -> Result<(), ModuleError> {
         if let Some(port) = self.signature.outputs.get(i) {
-            if !value.has_type(&port.ty) {
-                return Err(ModuleError::new(format!(
-                    "module `{}` wrote {} to output `{}`, which is {}",
-                    self.signature.name,
-                    value.tag(),
-                    port.name,
-                    port.ty
-                )));
+            if !conforms(&value, &port.ty) {
+                return Err(wrong_output(&self.signature.name, port, &value));
             }
         }
         self.write(i, value)

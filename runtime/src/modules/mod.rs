@@ -8,7 +8,9 @@
 //! | [`each`] | modules whose parameters all have one type: [`Each`](each::Each), `Module::sync_each`, `ModuleInputs::ints` |
 //! | [`registry`] | the modules a program can bind, by name |
 //! | [`stdlib`] | the standard modules (`stdlib.add`, ...) |
+//! | [`branch`] | the original's synthetic branch modules, rebuilt from a spec |
 
+pub mod branch;
 pub mod each;
 pub mod io;
 pub mod module;

@@ -1,11 +1,20 @@
 //! The standard modules, with the original's names and ports.
 //!
-//! Arithmetic checks for overflow and division by zero and reports them as
-//! module errors; list modules on an empty list report an error where there
-//! is no answer. `Uppercase`, `Lowercase` and `Trim` are the original's
-//! benchmark modules (`text` -> `result`).
+//! Numbers follow the JVM, as the original's Scala does: integer arithmetic
+//! wraps on overflow (`Long.MaxValue + 1` is `Long.MinValue`), division and
+//! modulo truncate towards zero (`-7 / 2 = -3`, `-7 % 2 = -1`) and report
+//! division by zero as a module error, `round` is `Math.round` (halves up:
+//! `-2.5` -> `-2`), `to-int` truncates and saturates. Strings count UTF-16
+//! units (`string-length`), `trim` strips characters up to U+0020, `split`
+//! keeps trailing empty parts, as Java's do. List modules on an empty list
+//! report an error where there is no answer. `stdlib.log` writes its message
+//! to stderr (the original writes to stdout, which our CLI keeps for
+//! outputs) and passes it on. `Uppercase`, `Lowercase` and `Trim` are the
+//! original's benchmark modules (`text` -> `result`).
 
 use asterism_compiler::{CType, CValue};
+
+use asterism_compiler::jvm;
 
 use crate::modules::module::{signature, Module, ModuleError};
 
@@ -45,40 +54,32 @@ fn ints(list: &[CValue]) -> impl Iterator<Item = i64> + '_ {
 /// Every standard module.
 pub fn modules() -> Vec<Module> {
     vec![
-        int2("stdlib.add", i64::checked_add, "integer overflow in add"),
+        int2("stdlib.add", |a, b| Some(a.wrapping_add(b)), "add"),
         int2(
             "stdlib.subtract",
-            i64::checked_sub,
-            "integer overflow in subtract",
+            |a, b| Some(a.wrapping_sub(b)),
+            "subtract",
         ),
         int2(
             "stdlib.multiply",
-            i64::checked_mul,
-            "integer overflow in multiply",
+            |a, b| Some(a.wrapping_mul(b)),
+            "multiply",
         ),
         int2(
             "stdlib.divide",
-            i64::checked_div,
-            "division by zero (or overflow) in divide",
+            |a, b| (b != 0).then(|| a.wrapping_div(b)),
+            "Division by zero in stdlib.divide",
         ),
         int2(
             "stdlib.modulo",
-            i64::checked_rem,
-            "division by zero (or overflow) in modulo",
+            |a, b| (b != 0).then(|| a.wrapping_rem(b)),
+            "Division by zero in stdlib.modulo",
         ),
         int2("stdlib.max", |a, b| Some(a.max(b)), "max"),
         int2("stdlib.min", |a, b| Some(a.min(b)), "min"),
-        Module::sync("stdlib.abs", ["value"], "out", |v: i64| {
-            v.checked_abs()
-                .ok_or_else(|| ModuleError::new(format!("integer overflow in abs ({v})")))
-        }),
-        Module::sync("stdlib.negate", ["value"], "out", |v: i64| {
-            v.checked_neg()
-                .ok_or_else(|| ModuleError::new(format!("integer overflow in negate ({v})")))
-        }),
-        Module::sync("stdlib.round", ["value"], "out", |v: f64| {
-            float_to_int("round", v.round())
-        }),
+        Module::sync("stdlib.abs", ["value"], "out", i64::wrapping_abs),
+        Module::sync("stdlib.negate", ["value"], "out", i64::wrapping_neg),
+        Module::sync("stdlib.round", ["value"], "out", jvm::round),
         Module::raw_sync(
             signature(
                 "stdlib.concat",
@@ -93,14 +94,14 @@ pub fn modules() -> Vec<Module> {
                 o.set(0, CValue::String(s))
             },
         ),
-        text("stdlib.trim", "value", "out", |s| s.trim().to_owned()),
+        text("stdlib.trim", "value", "out", |s| java_trim(s).to_owned()),
         Module::raw_sync(
             signature(
                 "stdlib.string-length",
                 [("value", CType::String)],
                 ("out", CType::Int),
             ),
-            |i, o| o.set(0, CValue::Int(i.str(0)?.chars().count() as i64)),
+            |i, o| o.set(0, CValue::Int(i.str(0)?.encode_utf16().count() as i64)),
         ),
         Module::raw_sync(
             signature(
@@ -120,15 +121,9 @@ pub fn modules() -> Vec<Module> {
                 ],
                 ("out", CType::String),
             ),
-            |i, o| {
-                let target = i.str(1)?;
-                if target.is_empty() {
-                    return Err(ModuleError::new(
-                        "replace: the target is empty; give a non-empty string to replace",
-                    ));
-                }
-                o.set(0, CValue::String(i.str(0)?.replace(target, i.str(2)?)))
-            },
+            // Java's `String.replace`: an empty target matches between
+            // every character, as Rust's does.
+            |i, o| o.set(0, CValue::String(i.str(0)?.replace(i.str(1)?, i.str(2)?))),
         ),
         Module::raw_sync(
             signature(
@@ -151,16 +146,9 @@ pub fn modules() -> Vec<Module> {
                 ("out", CType::list(CType::String)),
             ),
             |i, o| {
-                let sep = i.str(1)?;
-                if sep.is_empty() {
-                    return Err(ModuleError::new(
-                        "split: the separator is empty; give a non-empty separator",
-                    ));
-                }
-                let parts = i
-                    .str(0)?
-                    .split(sep)
-                    .map(|p| CValue::String(p.to_owned()))
+                let parts = java_split(i.str(0)?, i.str(1)?)
+                    .into_iter()
+                    .map(CValue::String)
                     .collect();
                 o.set(0, CValue::list(parts, CType::String))
             },
@@ -183,9 +171,7 @@ pub fn modules() -> Vec<Module> {
         Module::sync("stdlib.not", ["value"], "out", |v: bool| !v),
         int_list("stdlib.list-length", |l| Ok(l.len() as i64)),
         int_list("stdlib.list-sum", |l| {
-            ints(l)
-                .try_fold(0i64, i64::checked_add)
-                .ok_or_else(|| ModuleError::new("integer overflow in list-sum"))
+            Ok(ints(l).fold(0i64, i64::wrapping_add))
         }),
         int_list("stdlib.list-first", |l| {
             l.first()
@@ -244,24 +230,54 @@ pub fn modules() -> Vec<Module> {
             },
         ),
         Module::sync("stdlib.to-string", ["value"], "out", |v: i64| v.to_string()),
-        Module::sync("stdlib.to-int", ["value"], "out", |v: f64| {
-            float_to_int("to-int", v.trunc())
-        }),
+        Module::sync("stdlib.to-int", ["value"], "out", jvm::to_long),
         Module::sync("stdlib.to-float", ["value"], "out", |v: i64| v as f64),
         text("stdlib.identity", "value", "value", str::to_owned),
+        text("stdlib.log", "message", "out", |m| {
+            use std::io::Write as _;
+            // Ignore a closed stderr: logging must not fail the module.
+            let _ = writeln!(std::io::stderr().lock(), "[constellation-lang] {m}");
+            m.to_owned()
+        }),
         text("Uppercase", "text", "result", str::to_uppercase),
         text("Lowercase", "text", "result", str::to_lowercase),
         text("Trim", "text", "result", |s| s.trim().to_owned()),
     ]
 }
 
-fn float_to_int(what: &str, v: f64) -> Result<i64, ModuleError> {
-    // i64::MAX as f64 rounds up to 2^63, so compare against the bounds as floats.
-    if v.is_finite() && v >= i64::MIN as f64 && v < i64::MAX as f64 {
-        Ok(v as i64)
-    } else {
-        Err(ModuleError::new(format!(
-            "{what}: {v} does not fit in an Int"
-        )))
+/// Java's `String.trim`: strips every character up to U+0020 (controls
+/// and space) from both ends, and nothing else.
+fn java_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c <= ' ')
+}
+
+/// Java's `s.split(Pattern.quote(sep), -1)`: every part, trailing empty
+/// ones included; an empty separator splits between characters (with a
+/// trailing empty part, as Java's limit -1 gives).
+fn java_split(s: &str, sep: &str) -> Vec<String> {
+    if sep.is_empty() {
+        if s.is_empty() {
+            return vec![String::new()];
+        }
+        let mut parts: Vec<String> = s.chars().map(String::from).collect();
+        parts.push(String::new());
+        return parts;
+    }
+    s.split(sep).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_follow_java() {
+        assert_eq!(java_trim("\t a b \n"), "a b");
+        // U+00A0 (no-break space) is above U+0020: Java keeps it.
+        assert_eq!(java_trim("\u{a0}x\u{a0}"), "\u{a0}x\u{a0}");
+        assert_eq!(java_split("a,b,,", ","), ["a", "b", "", ""]);
+        assert_eq!(java_split(",a", ","), ["", "a"]);
+        assert_eq!(java_split("ab", ""), ["a", "b", ""]);
+        assert_eq!(java_split("", ","), [""]);
     }
 }

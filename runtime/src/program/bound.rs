@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use asterism_compiler::{CValue, InputIx, Plan};
+use asterism_compiler::{typecheck, CValue, InputDecl, InputIx, Plan};
 
 use crate::config::RuntimeConfig;
 use crate::error::InputError;
@@ -103,12 +103,8 @@ where
             });
             continue;
         };
-        if !value.has_type(&decl.ty) {
-            errors.push(InputError::Mistyped {
-                name: decl.name.clone(),
-                expected: decl.ty.clone(),
-                found: value.ctype(),
-            });
+        if !typecheck::conforms(&value, &decl.ty) {
+            errors.push(mistyped(decl, &value));
             continue;
         }
         if slots[decl.slot.ix()].set_mut(rebuilt(value)).is_err() {
@@ -166,8 +162,27 @@ fn rebuilt(value: CValue) -> CValue {
     scalar
 }
 
+/// Why an input is not of its type: the wrong type outright, or a wrong
+/// part inside (with its path).
+#[cold]
+fn mistyped(decl: &InputDecl, value: &CValue) -> InputError {
+    let found = value.ctype();
+    match typecheck::check_value(&decl.name, value, &decl.ty) {
+        Err(error) if found == decl.ty => InputError::NotOfItsType {
+            name: decl.name.clone(),
+            expected: decl.ty.clone(),
+            error,
+        },
+        _ => InputError::Mistyped {
+            name: decl.name.clone(),
+            expected: decl.ty.clone(),
+            found,
+        },
+    }
+}
+
 fn names_input(e: &InputError, name: &str) -> bool {
-    matches!(e, InputError::Mistyped { name: n, .. } if n == name)
+    matches!(e, InputError::Mistyped { name: n, .. } | InputError::NotOfItsType { name: n, .. } if n == name)
 }
 
 #[inline]

@@ -30,6 +30,7 @@ use asterism_compiler::{CValue, CompileErrors, DagSpec, InputIx, ModuleIx, Outpu
 use crate::config::RuntimeConfig;
 use crate::error::{BindError, BindErrors, InputError, RunError};
 use crate::exec::{self as executor, ExecCtx, RunCounts, RunOptions};
+use crate::modules::module::Body;
 use crate::modules::registry::Registry;
 use crate::options::bind::ProgramOptions;
 use crate::program::bound::{fill_inputs, finish_result, ProgramInner};
@@ -111,11 +112,22 @@ impl Program {
         // Options are resolved only for plans that have some (the table
         // of a plan without any is empty).
         let options = if plan.has_module_options() || !config.modules.options.is_empty() {
+            // Each attempt of an async module with no timeout of its own is
+            // bounded by `max-pending-ms`, as a plain pending future is.
+            let max_pending = config.modules.max_pending_ms.duration();
+            let attempt_timeouts: Vec<Option<Duration>> = timeouts
+                .iter()
+                .zip(&bodies)
+                .map(|(t, b)| match b {
+                    Body::Async(_) | Body::TypedAsync(_) => t.or(max_pending),
+                    _ => *t,
+                })
+                .collect();
             match ProgramOptions::bind(
                 &plan,
                 &config.modules.options,
                 registry.cache_backends(),
-                &timeouts,
+                &attempt_timeouts,
             ) {
                 Ok((options, _warnings)) => options,
                 Err(e) => {
@@ -129,9 +141,12 @@ impl Program {
         };
         // Calibrate the clock now, not in the first execution.
         let _ = executor::latency_clock();
-        let table = NodeTable::build(&plan, &bodies, &timeouts, &options);
-        let pool = StatePool::new(config.pool_capacity());
-        pool.prewarm(&plan, config.state.initial_capacity);
+        let table = NodeTable::build(&plan, &bodies, &timeouts, &options)
+            .with_max_pending(config.modules.max_pending_ms.duration());
+        // Clamped: code may set any size; TOML is refused past the bounds.
+        let (pool_size, prewarm) = config.clamped_pool();
+        let pool = StatePool::new(pool_size);
+        pool.prewarm(&plan, prewarm);
         Ok(Program {
             inner: Arc::new(ProgramInner {
                 plan,
@@ -149,14 +164,18 @@ impl Program {
         })
     }
 
-    /// Compiles a spec against the registry and binds it.
+    /// Compiles a spec against the registry and binds it. Branch modules of
+    /// the original's compiler that the registry does not answer are
+    /// rebuilt from the spec ([`crate::modules::branch`]).
     pub fn load(
         spec: &DagSpec,
         registry: &Registry,
         config: &RuntimeConfig,
     ) -> Result<Program, LoadError> {
+        // The original's synthetic branch modules are rebuilt from the spec.
+        let registry = crate::modules::branch::with_branch_modules(registry, spec);
         let plan = registry.compile(spec)?;
-        Ok(Program::bind(plan, registry, config)?)
+        Ok(Program::bind(plan, &registry, config)?)
     }
 
     /// The compiled plan.
@@ -364,10 +383,33 @@ impl Program {
     }
 
     /// Decodes plain JSON inputs (`{"x": 5}`) against the input types; every
-    /// problem is reported at once.
+    /// problem is reported at once. Records ignore JSON fields they do not
+    /// have, as the original does ([`Program::decode_inputs_strict`] refuses
+    /// them).
     pub fn decode_inputs(
         &self,
         json: &serde_json::Value,
+    ) -> Result<Vec<(InputIx, CValue)>, RunError> {
+        self.decode_inputs_with(json, asterism_compiler::plain::decode)
+    }
+
+    /// Like [`Program::decode_inputs`], but a record given a field it does
+    /// not have is an error naming the field.
+    pub fn decode_inputs_strict(
+        &self,
+        json: &serde_json::Value,
+    ) -> Result<Vec<(InputIx, CValue)>, RunError> {
+        self.decode_inputs_with(json, asterism_compiler::plain::decode_strict)
+    }
+
+    fn decode_inputs_with(
+        &self,
+        json: &serde_json::Value,
+        decode: fn(
+            &str,
+            &asterism_compiler::CType,
+            &serde_json::Value,
+        ) -> Result<CValue, asterism_compiler::plain::PlainJsonError>,
     ) -> Result<Vec<(InputIx, CValue)>, RunError> {
         let plan = &self.inner.plan;
         let Some(obj) = json.as_object() else {
@@ -385,13 +427,10 @@ impl Program {
         for (name, value) in obj {
             match plan.input(name) {
                 None => errors.push(unexpected(plan, name)),
-                Some(ix) => {
-                    match asterism_compiler::plain::decode(name, &plan.inputs()[ix.ix()].ty, value)
-                    {
-                        Ok(v) => out.push((ix, v)),
-                        Err(e) => errors.push(InputError::Json(e)),
-                    }
-                }
+                Some(ix) => match decode(name, &plan.inputs()[ix.ix()].ty, value) {
+                    Ok(v) => out.push((ix, v)),
+                    Err(e) => errors.push(InputError::Json(e)),
+                },
             }
         }
         for decl in plan.inputs() {

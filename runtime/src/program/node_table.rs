@@ -178,6 +178,9 @@ pub(crate) struct NodeTable {
     sync_only: bool,
     /// Some module has a timeout (`NodeOp::has_timeout`).
     has_timeouts: bool,
+    /// How long a future of an async module without a timeout may stay
+    /// pending (`max-pending-ms`); read only when a future is parked.
+    max_pending: Option<Duration>,
     inputs: Box<[SlotIx]>,
     fanout: Box<[NodeIx]>,
 }
@@ -288,9 +291,21 @@ impl NodeTable {
             in_order,
             sync_only,
             has_timeouts,
+            max_pending: None,
             inputs: inputs.into_boxed_slice(),
             fanout: fanout.into_boxed_slice(),
         }
+    }
+
+    /// Bounds the pending futures of async modules without a timeout.
+    pub(crate) fn with_max_pending(mut self, limit: Option<Duration>) -> NodeTable {
+        self.max_pending = limit;
+        self
+    }
+
+    /// The bound on a pending future with no timeout of its own.
+    pub(crate) fn max_pending(&self) -> Option<Duration> {
+        self.max_pending
     }
 
     /// Whether some module has a timeout: then a run that records no

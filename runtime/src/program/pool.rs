@@ -224,7 +224,9 @@ impl IdleStack {
     fn new(capacity: usize) -> Self {
         IdleStack {
             hot: HotSlot::new(),
-            states: Mutex::new(Vec::with_capacity(capacity.saturating_sub(1))),
+            // Room for what a shard usually holds; past that the stack grows
+            // as executions return states (never sized by a huge capacity).
+            states: Mutex::new(Vec::with_capacity(capacity.saturating_sub(1).min(64))),
             capacity,
             len_hint: std::sync::atomic::AtomicUsize::new(0),
         }
@@ -232,7 +234,8 @@ impl IdleStack {
 
     #[allow(clippy::vec_box)]
     fn lock(&self) -> MutexGuard<'_, Vec<Box<ExecutionState>>> {
-        // Nothing panics while the lock is held (push within capacity, pop),
+        // Nothing panics while the lock is held (a push, which may grow the
+        // Vec, or a pop),
         // so a poisoned lock still guards a consistent Vec.
         self.states.lock().unwrap_or_else(PoisonError::into_inner)
     }
