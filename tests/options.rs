@@ -512,3 +512,41 @@ async fn the_flaky_example_shows_retry_then_cache_and_fallback() {
     assert!(r.call_outcome(second).unwrap().from_fallback);
     assert_eq!(r.output_named("related"), Some(&CValue::from("anonymous")));
 }
+
+#[test]
+fn options_from_a_pipeline_image() {
+    // The original's PipelineImage keeps options in `moduleOptions`, keyed
+    // by module UUID; read back into the spec, they apply.
+    let (m, calls) = flaky_sync(2);
+    let mut reg = Registry::new();
+    reg.register(m);
+    let mut b = DagBuilder::seeded("image", 5);
+    let x = b.input("x", CType::Int);
+    let m = b.module("svc.flaky");
+    b.bind(x, m, "v");
+    let o = b.produce(m, "out", "out", CType::Int);
+    b.output("out", o);
+    b.options(
+        m,
+        ModuleCallOptions {
+            retry: Some(2),
+            ..Default::default()
+        },
+    );
+    let image = asterism::compiler::PipelineImage::from_spec(b.build());
+    assert_eq!(image.module_options.len(), 1);
+    let json: serde_json::Value = serde_json::from_str(&image.to_json()).unwrap();
+    assert!(json["moduleOptions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|v| v["retry"] == 2));
+    let spec = asterism::compiler::image::read_pipeline(&json).unwrap();
+    let p = Program::load(&spec, &reg, &RuntimeConfig::default()).unwrap();
+    let r = p
+        .run_sync([(p.input("x").unwrap(), CValue::Int(3))])
+        .unwrap();
+    assert_eq!(r.output_named("out"), Some(&CValue::Int(6)));
+    assert_eq!(r.call_outcome(ModuleIx(0)).unwrap().attempts, 3);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
