@@ -6,6 +6,7 @@
 # (asterism: the default configuration, module latencies sampled in one
 # execution of 64; asterism-every: recorded in every execution;
 # asterism-tokio: sync modules through Program::run on a current-thread
+#   (then the module call options rows)
 # runtime; asterism-async: async modules whose futures are ready at once,
 # the same way: their ratio is the async-ready cost. pending-floor and
 # asterism-pending: async modules pending on first poll, completed by a
@@ -35,4 +36,11 @@ for w in $W; do
     total=$(count "$c" "$w" "$n")
     printf '| %s | %s | %s |\n' "$c" "$w" "$(( total / n ))"
   done
+done
+# Module call options: one option on every module of chain50 (latencies
+# off), against the same modules without options (asterism-nolatency).
+printf '\n| options (every module) | workload | instructions / execution |\n|---|---|---|\n'
+for c in asterism-nolatency options-retry options-permit options-cache; do
+  total=$(count "$c" chain50 "$N")
+  printf '| %s | chain50 | %s |\n' "$c" "$(( total / N ))"
 done

@@ -7,8 +7,9 @@ use std::io::Write as _;
 
 use asterism::compiler::{image, plain, strict};
 use asterism::runtime::branch::with_branch_modules;
+use asterism::runtime::options::bind as options;
 use asterism::runtime::{Config, NodeStatus};
-use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, Registry, RuntimeConfig};
+use asterism::{DagSpec, ModuleIx, NodeIx, Plan, Program, RuntimeConfig};
 
 use crate::OutputFormat;
 
@@ -90,14 +91,27 @@ pub(crate) fn check(file: &str, limits: Limits, branch: crate::cli_lang::BranchM
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let stdlib = Registry::with_stdlib();
-    let registry = with_branch_modules(&stdlib, &spec);
+    let base = asterism::demo::registry();
+    let registry = with_branch_modules(&base, &spec);
     match registry.compile(&spec) {
         Ok(plan) => {
             for w in plan.warnings() {
                 to_stderr(&format!("warning: {w}\n"));
             }
-            let text = summary(file, &plan);
+            let (errors, warnings) =
+                options::check(&plan, &Default::default(), registry.cache_backends());
+            if !errors.is_empty() {
+                let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+                return fail(&format!(
+                    "{file}: module call options: {} problem(s)\n{}",
+                    errors.len(),
+                    lines.join("\n")
+                ));
+            }
+            let mut text = summary(file, &plan);
+            for w in &warnings {
+                let _ = writeln!(text, "  warning: {w}");
+            }
             match std::io::stdout().lock().write_all(text.as_bytes()) {
                 Ok(()) => 0,
                 Err(e) => fail(&format!("cannot write the summary to stdout: {e}")),
@@ -152,6 +166,10 @@ fn summary(file: &str, plan: &Plan) -> String {
             sig.name,
             params.join(", ")
         );
+        if let Some(o) = plan.module_options(m) {
+            let json = serde_json::to_string(o).unwrap_or_default();
+            let _ = writeln!(s, "      options: {json}");
+        }
     }
     s
 }
@@ -196,7 +214,7 @@ pub(crate) fn run(
     } else {
         inputs
     };
-    let program = match Program::load(&spec, &Registry::with_stdlib(), &config) {
+    let program = match Program::load(&spec, &asterism::demo::registry(), &config) {
         Ok(p) => p,
         Err(e) => return fail(&format!("{file}: {e}")),
     };
@@ -300,13 +318,27 @@ fn timing_table(result: &asterism::ExecutionResult<'_>) -> String {
                 }
             },
         );
-        let _ = writeln!(
+        let _ = write!(
             s,
             "{:<32} {:<10} {:>12}",
             plan.module_name(m),
             status,
             latency
         );
+        // What a module's call options did (modules with options only).
+        if let Some(o) = result.call_outcome(m) {
+            let _ = write!(s, "  {} attempt(s)", o.attempts);
+            if o.from_cache {
+                let _ = write!(s, ", from cache");
+            }
+            if o.from_fallback {
+                let _ = write!(s, ", from fallback");
+            }
+            if let Some(e) = &o.last_error {
+                let _ = write!(s, ", last error: {e}");
+            }
+        }
+        let _ = writeln!(s);
     }
     let _ = writeln!(
         s,
@@ -332,10 +364,14 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
-        let program = Program::load(&spec, &Registry::with_stdlib(), &config).unwrap();
+        let program = Program::load(&spec, &asterism::Registry::with_stdlib(), &config).unwrap();
         assert_eq!(program.pool().stats().prewarmed, 0);
-        let defaults =
-            Program::load(&spec, &Registry::with_stdlib(), &RuntimeConfig::default()).unwrap();
+        let defaults = Program::load(
+            &spec,
+            &asterism::Registry::with_stdlib(),
+            &RuntimeConfig::default(),
+        )
+        .unwrap();
         assert_eq!(
             defaults.pool().stats().prewarmed,
             32,

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use asterism::viz::{Format, Picture};
-use asterism::{ExecutionResult, Registry};
+use asterism::ExecutionResult;
 use clap::ValueEnum;
 
 use crate::cli::{fail, load_spec, Limits};
@@ -35,7 +35,7 @@ pub(crate) fn dot(file: &str, format: PictureFormat, limits: Limits) -> u8 {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let stdlib = Registry::with_stdlib();
+    let stdlib = asterism::demo::registry();
     let registry = asterism::runtime::branch::with_branch_modules(&stdlib, &spec);
     let plan = match registry.compile(&spec) {
         Ok(p) => p,

@@ -38,6 +38,7 @@ pub use asterism_compiler as compiler;
 pub use asterism_lang as lang;
 pub use asterism_runtime as runtime;
 
+pub mod demo;
 #[doc(hidden)]
 pub mod fuzz_support;
 pub mod viz;

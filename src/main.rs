@@ -12,9 +12,11 @@
 //!   mermaid` for a Mermaid flowchart); `run --dot PATH` writes the run's
 //!   picture, each node coloured by its status.
 //!
-//! `check`, `run` and `dot` read DagSpec JSON or, for a `.cst` file, a
-//! program in the pipeline language (`run --example` uses its `@example`
-//! inputs). All know the standard modules (`Registry::with_stdlib`). Files are read
+//! `check`, `run` and `dot` read DagSpec or PipelineImage JSON or, for a
+//! `.cst` file, a program in the pipeline language (`run --example` uses
+//! its `@example` inputs). All know the standard modules
+//! (`Registry::with_stdlib`) and the demonstration modules of
+//! `asterism::demo` (`demo.flakyLookup`). Files are read
 //! up to a size limit (spec 256 MiB, inputs 64 MiB, config 1 MiB; raise
 //! them with `--max-spec-bytes`, `--max-input-bytes`, `--max-config-bytes`);
 //! a UTF-8 byte-order mark before JSON is skipped, and a key given twice in

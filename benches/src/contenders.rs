@@ -147,9 +147,33 @@ pub struct Asterism {
     pub async_modules: bool,
     /// How to drive it.
     pub drive: Drive,
+    /// Every run gets the same inputs (for the cache rows: every call
+    /// after the first is a hit).
+    pub fixed_inputs: bool,
 }
 
 impl Asterism {
+    /// The default configuration without latencies, with `options` on
+    /// every module of the workload (the options rows).
+    pub fn with_options(
+        label: &'static str,
+        graph: &Graph,
+        options: asterism_compiler::ModuleCallOptions,
+    ) -> Self {
+        let mut config = RuntimeConfig::default().without_latency();
+        for sig in graph.registry(false).signatures().iter() {
+            config
+                .modules
+                .options
+                .insert(sig.name.clone(), options.clone());
+        }
+        Asterism {
+            label,
+            config,
+            ..Asterism::pooled()
+        }
+    }
+
     /// The default: pooled, module latencies sampled in one execution of
     /// 64 (`latency-sample-every`'s default), sync modules, `run_sync`.
     pub fn pooled() -> Self {
@@ -158,6 +182,7 @@ impl Asterism {
             config: RuntimeConfig::default(),
             async_modules: false,
             drive: Drive::Sync,
+            fixed_inputs: false,
         }
     }
 }
@@ -168,6 +193,7 @@ struct AsterismRunner {
     outputs: Vec<OutputIx>,
     text: bool,
     rt: Option<tokio::runtime::Runtime>,
+    fixed_inputs: bool,
 }
 
 impl AsterismRunner {
@@ -192,6 +218,7 @@ impl AsterismRunner {
 impl Runner for AsterismRunner {
     #[inline(never)]
     fn run(&mut self, seed: i64) -> u64 {
+        let seed = if self.fixed_inputs { 0 } else { seed };
         let inputs = move |ins: &[InputIx], text: bool| {
             let (x, y) = int_inputs(seed);
             let first = if text {
@@ -253,6 +280,7 @@ impl Contender for Asterism {
             outputs,
             text: graph.text,
             rt,
+            fixed_inputs: self.fixed_inputs,
         }))
     }
 }

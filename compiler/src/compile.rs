@@ -205,7 +205,10 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
             });
             continue;
         }
-        if !port_accepts(&sig.outputs[pos].ty, &node.c_type) {
+        // With `onError: wrap` the output's node carries the wrapped type.
+        let wrapped = spec.modules[m_uuid].options.wraps_errors()
+            && node.c_type == crate::options::wrapped_type(&sig.outputs[pos].ty);
+        if !port_accepts(&sig.outputs[pos].ty, &node.c_type) && !wrapped {
             errors.push(CompileError::TypeMismatch {
                 data: names.data(d),
                 module: names.module(m),
@@ -493,6 +496,12 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
     for o in &outputs {
         consumed[o.slot.ix()] = true;
     }
+    // A module's fallback reads its data node (when every attempt failed).
+    for m in spec.modules.values() {
+        if let Some(&s) = m.options.fallback.as_ref().and_then(|f| slot_ix.get(f)) {
+            consumed[s as usize] = true;
+        }
+    }
     let mut inputs: Vec<InputDecl> = Vec::new();
     let mut warnings = Vec::new();
     for (d, uuid) in names.slot_uuid.iter().enumerate() {
@@ -604,8 +613,17 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
                 .or(module_signature[m].default_timeout)
         })
         .collect();
+    let module_options = names
+        .module_uuid
+        .iter()
+        .map(|u| {
+            let o = &spec.modules[u].options;
+            (!o.is_empty()).then(|| Box::new(o.clone()))
+        })
+        .collect();
     let plan = Plan {
         name: spec.metadata.name.clone(),
+        module_options,
         module_name: names
             .module_uuid
             .iter()

@@ -58,7 +58,7 @@ pub use compile::compile;
 pub use error::{CompileError, CompileErrors};
 pub use ids::{InputIx, ModuleIx, NodeIx, OutputIx, SlotIx, TransformIx};
 pub use image::PipelineImage;
-pub use options::ModuleCallOptions;
+pub use options::{wrapped_type, ModuleCallOptions};
 pub use plan::{
     CompileWarning, InputDecl, NodeKind, NodeRef, OutputDecl, Plan, Producer, UNBOUND_SLOT,
 };

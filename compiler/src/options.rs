@@ -24,6 +24,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::value::{CType, Structure};
+
 /// The options of one module call, in the original's wire form (plus our
 /// `fallback` and `backoffCapMs`). Every field is optional; an empty value
 /// means "call the module plainly".
@@ -96,7 +98,25 @@ pub struct ModuleCallOptions {
     pub join_strategy: Option<String>,
 }
 
+/// The output type of a module whose `onError` is `wrap`, for output type
+/// `t`: `union {value: t, error: String}` (the RFC's `Either<Error, T>`,
+/// with named sides). The output's data node must have this type.
+pub fn wrapped_type(t: &CType) -> CType {
+    CType::Union(Structure::from([
+        ("value".to_owned(), t.clone()),
+        ("error".to_owned(), CType::String),
+    ]))
+}
+
 impl ModuleCallOptions {
+    /// Whether `onError` is `wrap` (any case): the module's output data node
+    /// then has the [`wrapped_type`] of the output.
+    pub fn wraps_errors(&self) -> bool {
+        self.on_error
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("wrap"))
+    }
+
     /// Whether no option is set (the module is called plainly).
     pub fn is_empty(&self) -> bool {
         *self == ModuleCallOptions::default()

@@ -13,6 +13,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::ids::{Csr, InputIx, ModuleIx, NodeIx, OutputIx, SlotIx, TransformIx};
+use crate::options::ModuleCallOptions;
 use crate::signature::ModuleSignature;
 use crate::transform::InlineTransform;
 use crate::value::CType;
@@ -101,6 +102,8 @@ pub struct Plan {
     /// The resolved signature (its `name` is the registered name).
     pub(crate) module_signature: Vec<ModuleSignature>,
     pub(crate) module_timeout: Vec<Option<Duration>>,
+    /// The call options of modules that have any (retry, cache, ...).
+    pub(crate) module_options: Vec<Option<Box<ModuleCallOptions>>>,
 
     // Transforms, indexed by TransformIx.
     pub(crate) transform: Vec<InlineTransform>,
@@ -207,6 +210,17 @@ impl Plan {
     /// Module `m`'s timeout from the spec (or its signature's default).
     pub fn module_timeout(&self, m: ModuleIx) -> Option<Duration> {
         self.module_timeout[m.ix()]
+    }
+
+    /// Module `m`'s call options, if it has any (the spec's `options`
+    /// object, or the `PipelineImage`'s `moduleOptions`).
+    pub fn module_options(&self, m: ModuleIx) -> Option<&ModuleCallOptions> {
+        self.module_options[m.ix()].as_deref()
+    }
+
+    /// Whether any module has call options.
+    pub fn has_module_options(&self) -> bool {
+        self.module_options.iter().any(Option::is_some)
     }
 
     /// Transform `t`.
@@ -363,6 +377,11 @@ impl Plan {
         same(
             "module_timeout",
             self.module_timeout.len(),
+            self.module_count(),
+        )?;
+        same(
+            "module_options",
+            self.module_options.len(),
             self.module_count(),
         )?;
         same(

@@ -16,6 +16,10 @@
 //! default-timeout-ms = 30000          # when neither spec nor module gives one
 //! timeouts-ms = { "stdlib.divide" = 5 }  # per module name, over the spec's
 //! max-pending-ms = 30000              # a pending future with no timeout; "none": unbounded
+//!
+//! [runtime.modules.options."demo.flakyLookup"]  # call options by module name,
+//! retry = 3                                    # over the pipeline's own
+//! cacheMs = 60000
 //! ```
 //!
 //! The seed's knobs keep their names. `initial-capacity` sized the seed's hash
@@ -126,6 +130,13 @@ pub struct ModulesConfig {
     /// spec), taking precedence over the spec's `moduleTimeout`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts_ms: BTreeMap<String, u64>,
+    /// Module call options by module name (registered name, or the node's
+    /// name in the spec), laid over the pipeline's own options: a service
+    /// overrides a pipeline's retry, cache, ... without editing it
+    /// (`[runtime.modules.options."demo.flakyLookup"]`, keys in the wire
+    /// names: `retry = 3`, `timeoutMs = 500`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub options: BTreeMap<String, asterism_compiler::ModuleCallOptions>,
     /// How long the future of an async module with no timeout of its own
     /// (none from this config, the spec or the module's definition) may stay
     /// pending before the module is `TimedOut`: 30,000 ms by default, so
@@ -236,6 +247,7 @@ impl Default for ModulesConfig {
             latency_sample_every: sample_every(),
             default_timeout_ms: None,
             timeouts_ms: BTreeMap::new(),
+            options: BTreeMap::new(),
             max_pending_ms: max_pending(),
         }
     }

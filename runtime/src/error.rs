@@ -145,6 +145,9 @@ pub enum BindError {
         /// The module name.
         module: String,
     },
+    /// A module's call options are nonsense (the message names the node).
+    #[error(transparent)]
+    Options(#[from] crate::options::OptionError),
 }
 
 /// Every binding problem.

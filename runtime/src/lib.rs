@@ -43,7 +43,7 @@
 //! | [`state`] | [`ExecutionState`] and its protocol (rules S0-S10), status cells, slots, the in-flight list, the loom shim |
 //! | [`modules`] | [`Module`], what a body sees, typed adapters, inputs of one type, [`Registry`], the stdlib |
 //! | [`config`], [`error`] | configuration; load, bind, input and run errors |
-//! | `options/` (to come) | module call options: retry, cache, throttle, fallback (resolved at bind into the node table) |
+//! | [`options`] | module call options applied: retry, timeout, backoff, cache (memory, Redis), throttle, concurrency, fallback, onError (resolved at bind into the node table) |
 //! | [`observe`] | observability: the [`Observer`] hook, and the `tracing` and `metrics` integrations (cargo features) |
 //!
 //! The old flat paths (`executor`, `module`, `typed`, `registry`,
@@ -58,6 +58,7 @@ pub mod exec;
 mod loom_models;
 pub mod modules;
 pub mod observe;
+pub mod options;
 pub mod program;
 pub mod reference;
 pub mod result;

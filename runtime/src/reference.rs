@@ -173,7 +173,11 @@ where
                 let inputs = ModuleInputs::from_values(&values, sig);
                 let mut outs: Vec<Option<CValue>> = vec![None; sig.outputs.len()];
                 let clock = std::time::Instant::now();
-                let outcome: Result<(), NodeFailure> = match &op.body {
+                // The reference executor calls modules plainly: call options
+                // are the slot runtime's (`options/`), not the oracle's.
+                let plain = op.body.plain();
+                let body_of = plain.as_ref().unwrap_or(&op.body);
+                let outcome: Result<(), NodeFailure> = match body_of {
                     body @ (NodeBody::Typed(_) | NodeBody::Raw(_) | NodeBody::Transform(_)) => {
                         let mut outputs = ModuleOutputs::collect(&mut outs, sig);
                         let r = catch_unwind(AssertUnwindSafe(|| {
@@ -190,8 +194,9 @@ where
                             Err(p) => Err(NodeFailure::panic(p)),
                         }
                     }
+                    NodeBody::Optioned(_) => unreachable!("plain() unwrapped it"),
                     NodeBody::Async(_) | NodeBody::TypedAsync(_) => {
-                        match catch_unwind(AssertUnwindSafe(|| match &op.body {
+                        match catch_unwind(AssertUnwindSafe(|| match body_of {
                             NodeBody::TypedAsync(typed) => (typed.with_values)(&inputs),
                             NodeBody::Async(body) => body(&inputs),
                             _ => unreachable!("matched above"),

@@ -181,6 +181,18 @@ impl<'p> ExecutionResult<'p> {
         }
     }
 
+    /// What module `m`'s call options did in this execution: attempts,
+    /// whether the value came from the cache or the fallback, the last
+    /// error. `None` for a module without options, or one that did not run.
+    pub fn call_outcome(&self, m: ModuleIx) -> Option<&crate::options::CallOutcome> {
+        self.guard
+            .state()
+            .scratch
+            .call_outcomes
+            .get(m.ix())?
+            .as_ref()
+    }
+
     /// The whole execution's wall time.
     pub fn total_latency(&self) -> Duration {
         self.total

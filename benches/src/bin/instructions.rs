@@ -16,6 +16,9 @@
 //! tokio floor and asterism, on a current-thread runtime, see
 //! `asterism_benches::pending`), and WORKLOAD one of `chainN`, `fanN` or
 //! `layeredN` (`chain1`, `chain5`, `chain50`, `layered50`, ...).
+//! The options rows, `options-retry`, `options-permit`, `options-cache`,
+//! put one option on every module of the workload (latencies off: compare
+//! with `asterism-nolatency`).
 
 use asterism_benches::contenders::{self, Asterism, Contender, Drive, Runner};
 use asterism_benches::pending::{self, Completer, PendingRunner, Wait};
@@ -56,6 +59,7 @@ fn pending_runner(graph: &Graph, floor: bool) -> Result<Box<dyn Runner>, String>
         })
     })
 }
+use asterism_compiler::ModuleCallOptions;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -65,8 +69,64 @@ fn main() {
         std::process::exit(1);
     }
     let pending = matches!(args[1].as_str(), "pending-floor" | "asterism-pending");
+    let graph_of = |w: &str| {
+        let sized = |prefix: &str| {
+            w.strip_prefix(prefix)
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+        };
+        sized("chain")
+            .map(Graph::chain)
+            .or_else(|| sized("layered").map(Graph::layered))
+    };
+    let options_graph = graph_of(&args[2]);
+    let with = |label: &'static str, o: ModuleCallOptions| -> Box<dyn Contender> {
+        match &options_graph {
+            Some(g) => Box::new(Asterism::with_options(label, g, o)),
+            None => Box::new(contenders::FloorContender),
+        }
+    };
     let contender: Box<dyn Contender> = match args[1].as_str() {
         "pending-floor" | "asterism-pending" => Box::new(contenders::FloorContender),
+        // The options rows: every module of the workload with one option,
+        // latencies off; compare with `asterism-nolatency`.
+        "options-retry" => with(
+            "retry: 1 (succeeds at once)",
+            ModuleCallOptions {
+                retry: Some(1),
+                ..Default::default()
+            },
+        ),
+        "options-permit" => with(
+            "concurrency: 64 (a permit, never waits)",
+            ModuleCallOptions {
+                concurrency: Some(64),
+                ..Default::default()
+            },
+        ),
+        "options-cache" => {
+            let mut c = with(
+                "cache: 60 s (every call a hit)",
+                ModuleCallOptions {
+                    cache_ms: Some(60_000),
+                    ..Default::default()
+                },
+            );
+            if let Some(g) = &options_graph {
+                c = Box::new(Asterism {
+                    fixed_inputs: true,
+                    ..Asterism::with_options(
+                        "cache: 60 s (every call a hit)",
+                        g,
+                        ModuleCallOptions {
+                            cache_ms: Some(60_000),
+                            ..Default::default()
+                        },
+                    )
+                });
+            }
+            c
+        }
         "floor" => Box::new(contenders::FloorContender),
         "asterism" => contenders::builtin().remove(1),
         "asterism-nolatency" => contenders::builtin().remove(3),

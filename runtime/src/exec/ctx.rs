@@ -3,6 +3,7 @@
 
 use asterism_compiler::Plan;
 
+use crate::exec::run_options::RunOptions;
 use crate::program::node_table::NodeTable;
 
 /// What the executor needs of a bound program.
@@ -13,6 +14,10 @@ pub(crate) struct ExecCtx<'a> {
     /// This run records module latencies (the configuration, and this
     /// execution drawn by the sampling).
     pub(crate) record_latency: bool,
+    /// The run's deadline and cancellation, for the waits of modules with
+    /// options under `run_sync_with` (`None` otherwise: under `run` the
+    /// run's watch ends them).
+    pub(crate) run_options: Option<&'a RunOptions>,
 }
 
 /// Counts of one run, summed into the program's metrics once at the end.

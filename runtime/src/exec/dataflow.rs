@@ -18,6 +18,7 @@ use crate::exec::in_order::{run_in_order, switch_to_dataflow, PassEnd};
 use crate::exec::latency::{latency_clock, latency_ticks};
 use crate::exec::latency_chain::{GeneralChain, LatencyChain};
 use crate::exec::node::{run_node, write_outputs};
+use crate::exec::optioned::{record_outcome, settle};
 use crate::exec::propagate::finish;
 use crate::exec::run_options::{Abort, RunOptions};
 use crate::exec::watch::Watch;
@@ -214,18 +215,33 @@ pub(crate) fn poll_in_flight(
             continue;
         }
         // What a finished future gives: a raw module's outputs, or nothing
-        // more (a typed module's future wrote its slot).
+        // more (a typed module's future, or a module with options, wrote
+        // its slots).
+        let outcomes = &mut scratch.call_outcomes;
         let polled = catch_unwind(AssertUnwindSafe(|| match flight.future.get_mut() {
-            ModuleFutureOf::Raw(future) => future.as_mut().poll(cx).map(|r| r.map(Some)),
+            ModuleFutureOf::Raw(future) => future
+                .as_mut()
+                .poll(cx)
+                .map(|r| r.map(Some).map_err(NodeFailure::error)),
+            ModuleFutureOf::Optioned(future) => future.as_mut().poll(cx).map(|(done, outcome)| {
+                let m = ctx.table.op(flight.node).module;
+                record_outcome(outcomes, m, outcome, ctx.plan.module_count());
+                match settle(ctx, shared, flight.node, done) {
+                    // Interrupted cannot happen here (the run's watch ends
+                    // the future instead), but would mean nothing written.
+                    Some(Ok(())) | None => Ok(None),
+                    Some(Err(failure)) => Err(failure),
+                }
+            }),
             ModuleFutureOf::Cell => {
                 let out = ctx.table.op(flight.node).write_to();
                 let Some(Some(cell)) = cells.get_mut(flight.node.ix()) else {
-                    return Poll::Ready(Err(no_cell()));
+                    return Poll::Ready(Err(NodeFailure::error(no_cell())));
                 };
                 cell.get_mut()
                     .as_mut()
                     .poll_into(cx, OutputSlot(&mut shared.slots[out]))
-                    .map(|r| r.map(|()| None).map_err(|e| *e))
+                    .map(|r| r.map(|()| None).map_err(|e| NodeFailure::error(*e)))
             }
         }));
         let outcome = match polled {
@@ -248,7 +264,7 @@ pub(crate) fn poll_in_flight(
                 Err(NodeFailure::timeout(flight.limit))
             }
             Ok(Poll::Ready(Ok(output))) => Ok(output),
-            Ok(Poll::Ready(Err(e))) => Err(NodeFailure::error(e)),
+            Ok(Poll::Ready(Err(failure))) => Err(failure),
             Err(panic) => Err(NodeFailure::panic(panic)),
         };
         let in_cell = matches!(flight.future.get_mut(), ModuleFutureOf::Cell);

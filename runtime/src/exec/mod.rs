@@ -78,6 +78,7 @@ mod guard;
 mod in_order;
 pub(crate) mod latency;
 mod node;
+mod optioned;
 pub(crate) mod propagate;
 pub mod run_options;
 
@@ -148,7 +149,7 @@ pub(crate) fn run_sync(
     counts: &mut RunCounts,
     started: u64,
 ) -> u64 {
-    debug_assert!(ctx.table.in_order());
+    debug_assert!(ctx.table.sync_only());
     let (_, end) = sync_pass::<false>(ctx, state, counts, None, started);
     debug_assert!(state.scratch.in_flight.is_empty());
     clear_failed_outputs(ctx.plan, state);
@@ -167,13 +168,17 @@ pub(crate) fn run_sync_with(
     counts: &mut RunCounts,
     started: u64,
 ) -> (Option<Abort>, u64) {
-    debug_assert!(ctx.table.in_order());
+    debug_assert!(ctx.table.sync_only());
     let mut watch = Watch::new(options, latency_clock());
     let (abort, end) = match options.aborted() {
         Some(abort) => (Some(abort), latency_clock().now()),
         None => match sync_pass::<true>(ctx, state, counts, watch.as_mut(), started) {
             (PassEnd::Aborted(abort), end) => (Some(abort), end),
-            (PassEnd::Finished | PassEnd::Pending(_), end) => (None, end),
+            // A module with options whose wait the deadline or the token
+            // ended stopped the pass itself (`optioned.rs`).
+            (PassEnd::Finished | PassEnd::Pending(_), end) => {
+                (state.scratch.options_interrupted.take(), end)
+            }
         },
     };
     if abort.is_some() {

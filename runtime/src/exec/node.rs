@@ -142,6 +142,12 @@ pub(crate) fn run_other<const DATAFLOW: bool>(
         NodeBody::Async(body) => run_async::<DATAFLOW>(
             ctx, shared, scratch, generation, n, op, &**body, counts, running, clock, tsc, cx,
         ),
+        NodeBody::Optioned(body) => {
+            *clock = None;
+            crate::exec::optioned::run_optioned::<DATAFLOW>(
+                ctx, shared, scratch, generation, n, op, body, counts, running, cx,
+            )
+        }
     }
 }
 

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use asterism_compiler::{compile, CompileErrors, DagSpec, Plan, Signatures};
 
 use crate::modules::module::Module;
+use crate::options::bind::CacheBackends;
+use crate::options::cache::CacheBackend;
 
 /// Module implementations by registered name.
 #[derive(Clone, Debug, Default)]
@@ -13,6 +15,8 @@ pub struct Registry {
     modules: HashMap<String, Module>,
     /// Registration order, so that signatures list deterministically.
     order: Vec<String>,
+    /// Cache backends the `cacheBackend` option can name.
+    caches: CacheBackends,
 }
 
 impl Registry {
@@ -37,6 +41,22 @@ impl Registry {
             self.order.push(name);
         }
         self
+    }
+
+    /// Registers a cache backend that modules' `cacheBackend` option can
+    /// name (`"memory"` is always there; e.g. the Redis backend of the
+    /// `redis` feature).
+    pub fn register_cache_backend(
+        &mut self,
+        backend: std::sync::Arc<dyn CacheBackend>,
+    ) -> &mut Self {
+        self.caches.register(backend);
+        self
+    }
+
+    /// The cache backends modules can name.
+    pub fn cache_backends(&self) -> &CacheBackends {
+        &self.caches
     }
 
     /// The module registered as `name`.

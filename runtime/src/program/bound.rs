@@ -14,6 +14,7 @@ use crate::config::RuntimeConfig;
 use crate::error::InputError;
 use crate::exec::{latency_clock, ExecCtx, RunCounts, RunOptions};
 use crate::observe::Hooks;
+use crate::options::bind::ProgramOptions;
 use crate::program::metrics::Metrics;
 use crate::program::node_table::NodeTable;
 use crate::program::pool::{StateGuard, StatePool};
@@ -26,6 +27,9 @@ pub(crate) struct ProgramInner {
     pub(crate) plan: Arc<Plan>,
     /// Per node: body, rows, the timeout in effect (both executors use it).
     pub(crate) table: NodeTable,
+    /// Module call options and their shared state (limiters, permits,
+    /// caches, counters), indexed by module; empty without options.
+    pub(crate) options: ProgramOptions,
     pub(crate) pool: StatePool,
     pub(crate) metrics: Metrics,
     pub(crate) config: RuntimeConfig,
@@ -52,6 +56,7 @@ impl ProgramInner {
             plan: &self.plan,
             table: &self.table,
             record_latency,
+            run_options: None,
         }
     }
 

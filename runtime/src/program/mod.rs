@@ -28,9 +28,11 @@ use asterism_compiler::{CValue, CompileErrors, DagSpec, InputIx, ModuleIx, Outpu
 
 use crate::config::RuntimeConfig;
 use crate::error::{BindError, BindErrors, InputError, RunError};
-use crate::exec::{self as executor, RunCounts, RunOptions};
+use crate::exec::{self as executor, ExecCtx, RunCounts, RunOptions};
+use crate::modules::module::Body;
 use crate::modules::registry::Registry;
 use crate::observe::{Hooks, Observer};
+use crate::options::bind::ProgramOptions;
 use crate::program::bound::{fill_inputs, finish_result, ProgramInner};
 use crate::program::metrics::{Metrics, MetricsSnapshot};
 use crate::program::node_table::NodeTable;
@@ -127,9 +129,39 @@ impl Program {
         if !errors.is_empty() {
             return Err(BindErrors(errors));
         }
+        // Options are resolved only for plans that have some (the table
+        // of a plan without any is empty).
+        let options = if plan.has_module_options() || !config.modules.options.is_empty() {
+            // Each attempt of an async module with no timeout of its own is
+            // bounded by `max-pending-ms`, as a plain pending future is.
+            let max_pending = config.modules.max_pending_ms.duration();
+            let attempt_timeouts: Vec<Option<Duration>> = timeouts
+                .iter()
+                .zip(&bodies)
+                .map(|(t, b)| match b {
+                    Body::Async(_) | Body::TypedAsync(_) => t.or(max_pending),
+                    _ => *t,
+                })
+                .collect();
+            match ProgramOptions::bind(
+                &plan,
+                &config.modules.options,
+                registry.cache_backends(),
+                &attempt_timeouts,
+            ) {
+                Ok((options, _warnings)) => options,
+                Err(e) => {
+                    return Err(BindErrors(
+                        e.0.into_iter().map(BindError::Options).collect(),
+                    ))
+                }
+            }
+        } else {
+            ProgramOptions::default()
+        };
         // Calibrate the clock now, not in the first execution.
         let _ = executor::latency_clock();
-        let table = NodeTable::build(&plan, &bodies, &timeouts)
+        let table = NodeTable::build(&plan, &bodies, &timeouts, &options)
             .with_max_pending(config.modules.max_pending_ms.duration());
         // Clamped: code may set any size; TOML is refused past the bounds.
         let (pool_size, prewarm) = config.clamped_pool();
@@ -140,6 +172,7 @@ impl Program {
             inner: Arc::new(ProgramInner {
                 plan,
                 table,
+                options,
                 pool,
                 metrics: Metrics::default(),
                 config: config.clone(),
@@ -192,7 +225,14 @@ impl Program {
 
     /// Whether any module is async (then `run_sync` refuses).
     pub fn has_async_modules(&self) -> bool {
-        !self.inner.table.in_order()
+        !self.inner.table.sync_only()
+    }
+
+    /// The option counters of every module with call options (attempts,
+    /// retries, timeouts, cache hits, misses and errors, throttle and permit
+    /// waits, fallbacks), shared by every execution of the program.
+    pub fn option_metrics(&self) -> Vec<crate::options::ModuleOptionCounts> {
+        self.inner.options.counts()
     }
 
     /// Resolves an input name to a handle; keep it for per-call use.
@@ -365,13 +405,12 @@ impl Program {
         guard.record_latency |= inner.asked_latency(options);
         let started = self.fill(&mut guard, &mut inputs.into_iter(), &mut Vec::new())?;
         let mut counts = RunCounts::default();
-        let (abort, end) = executor::run_sync_with(
-            &inner.ctx(guard.record_latency),
-            guard.state_mut(),
-            options,
-            &mut counts,
-            started,
-        );
+        let ctx = ExecCtx {
+            run_options: Some(options),
+            ..inner.ctx(guard.record_latency)
+        };
+        let (abort, end) =
+            executor::run_sync_with(&ctx, guard.state_mut(), options, &mut counts, started);
         guard.finished = true;
         Ok(finish_result(inner, guard, started, end, abort, counts))
     }

@@ -29,6 +29,8 @@ use crate::modules::module::{
     AsyncBody, Body, ModuleError, ModuleInputs, ModuleOutputs, SyncBody, TypedAsyncBodies,
     TypedBodies,
 };
+use crate::options::apply::OptionedBody;
+use crate::options::bind::ProgramOptions;
 
 /// What running a node means.
 pub(crate) enum NodeBody {
@@ -42,9 +44,33 @@ pub(crate) enum NodeBody {
     Async(Arc<Box<AsyncBody>>),
     /// An inline transform.
     Transform(TransformIx),
+    /// A module with call options (retry, cache, ...): its own body inside
+    /// its policy. Only nodes with options have this body, so the run loop
+    /// reaches `options/` through this one match arm and no other node
+    /// pays for it.
+    Optioned(Arc<OptionedBody>),
 }
 
 impl NodeBody {
+    /// The body of a registered module.
+    fn of(body: &Body) -> NodeBody {
+        match body {
+            Body::Typed(b) => NodeBody::Typed(b.clone()),
+            Body::Sync(b) => NodeBody::Raw(b.clone()),
+            Body::TypedAsync(b) => NodeBody::TypedAsync(b.clone()),
+            Body::Async(b) => NodeBody::Async(b.clone()),
+        }
+    }
+
+    /// A module with options as its plain body (the reference executor
+    /// calls modules plainly); `None` for any other body.
+    pub(crate) fn plain(&self) -> Option<NodeBody> {
+        match self {
+            NodeBody::Optioned(o) => Some(NodeBody::of(&o.inner)),
+            _ => None,
+        }
+    }
+
     /// Runs a sync module's body (typed or raw) writing through `outputs`,
     /// for executors that collect outputs rather than write slots (the
     /// reference executor). Anything else is an error: an async body is
@@ -59,11 +85,12 @@ impl NodeBody {
                 (body.with_values)(inputs).and_then(|v| outputs.set_typed(0, v))
             }
             NodeBody::Raw(body) => body(inputs, outputs),
-            NodeBody::TypedAsync(_) | NodeBody::Async(_) | NodeBody::Transform(_) => {
-                Err(ModuleError::new(
-                    "a node that is not a sync module was called as one (an executor bug)",
-                ))
-            }
+            NodeBody::TypedAsync(_)
+            | NodeBody::Async(_)
+            | NodeBody::Transform(_)
+            | NodeBody::Optioned(_) => Err(ModuleError::new(
+                "a node that is not a sync module was called as one (an executor bug)",
+            )),
         }
     }
 }
@@ -144,8 +171,11 @@ pub(crate) struct NodeTable {
     ops: Box<[NodeOp]>,
     /// Every node in a topological order (the plan's).
     order: Box<[NodeIx]>,
-    /// No async module: run in `order`, in one pass.
+    /// No async module and no module with options: run in `order`, in one
+    /// pass, under `run` too.
     in_order: bool,
+    /// No async module: `run_sync` can run the plan.
+    sync_only: bool,
     /// Some module has a timeout (`NodeOp::has_timeout`).
     has_timeouts: bool,
     /// How long a future of an async module without a timeout may stay
@@ -163,7 +193,12 @@ fn span(range: Range<usize>) -> (u32, u32) {
 impl NodeTable {
     /// The table of `plan` with module `m`'s body `bodies[m]` and timeout
     /// `timeouts[m]`.
-    pub(crate) fn build(plan: &Plan, bodies: &[Body], timeouts: &[Option<Duration>]) -> NodeTable {
+    pub(crate) fn build(
+        plan: &Plan,
+        bodies: &[Body],
+        timeouts: &[Option<Duration>],
+        options: &ProgramOptions,
+    ) -> NodeTable {
         let mut ops = Vec::with_capacity(plan.node_count());
         let no_signature = Arc::new(ModuleSignature {
             name: String::new(),
@@ -187,17 +222,35 @@ impl NodeTable {
             let fanout_span = span(start..fanout.len());
             let op = match plan.node_kind(n) {
                 NodeKind::Module(m) => {
-                    let timeout = timeouts[m.ix()];
+                    let policy = options.shared(m);
+                    // With options, the module's own timeout bounds each
+                    // attempt (folded into the policy at bind), not the node.
+                    let timeout = if policy.is_some() {
+                        None
+                    } else {
+                        timeouts[m.ix()]
+                    };
                     let out = plan
                         .node_outputs(n)
                         .first()
                         .copied()
                         .unwrap_or(UNBOUND_SLOT);
-                    let body = match &bodies[m.ix()] {
-                        Body::Typed(b) => NodeBody::Typed(b.clone()),
-                        Body::Sync(b) => NodeBody::Raw(b.clone()),
-                        Body::TypedAsync(b) => NodeBody::TypedAsync(b.clone()),
-                        Body::Async(b) => NodeBody::Async(b.clone()),
+                    let body = match policy {
+                        None => NodeBody::of(&bodies[m.ix()]),
+                        Some(node) => {
+                            let fallback = node.policy().fallback.and_then(|u| {
+                                plan.inputs()
+                                    .iter()
+                                    .map(|d| d.slot)
+                                    .find(|&s| plan.slot_uuid(s) == u)
+                            });
+                            NodeBody::Optioned(Arc::new(OptionedBody {
+                                node,
+                                inner: bodies[m.ix()].clone(),
+                                sig: Arc::new(plan.module_signature(m).clone()),
+                                fallback,
+                            }))
+                        }
                     };
                     NodeOp {
                         body,
@@ -225,14 +278,18 @@ impl NodeTable {
             };
             ops.push(op);
         }
-        let in_order = !bodies
+        let sync_only = !bodies
             .iter()
             .any(|b| matches!(b, Body::Async(..) | Body::TypedAsync(..)));
+        // A module with options may wait (backoff, throttle, permit): under
+        // `run` it goes through the async loop, never blocking the thread.
+        let in_order = sync_only && options.is_empty();
         let has_timeouts = ops.iter().any(|op| op.has_timeout);
         NodeTable {
             ops: ops.into_boxed_slice(),
             order: plan.topo_order().into(),
             in_order,
+            sync_only,
             has_timeouts,
             max_pending: None,
             inputs: inputs.into_boxed_slice(),
@@ -264,8 +321,17 @@ impl NodeTable {
         &self.order
     }
 
-    /// Whether the plan has no async module, so that one pass in
-    /// [`NodeTable::order`] runs it.
+    /// Whether the plan has no async module (modules with options
+    /// included), so that `run_sync` can run it on the calling thread: one
+    /// pass in [`NodeTable::order`], a module with options calling its
+    /// policy's blocking form.
+    #[inline]
+    pub(crate) fn sync_only(&self) -> bool {
+        self.sync_only
+    }
+
+    /// Whether the plan has no async module and no module with options, so
+    /// that one pass in [`NodeTable::order`] runs it under `run` too.
     #[inline]
     pub(crate) fn in_order(&self) -> bool {
         self.in_order
@@ -355,7 +421,7 @@ mod tests {
                 _ => add.body.clone(),
             })
             .collect();
-        let table = NodeTable::build(&plan, &bodies, &[None; 3]);
+        let table = NodeTable::build(&plan, &bodies, &[None; 3], &ProgramOptions::default());
         for n in (0..plan.node_count() as u32).map(NodeIx) {
             let op = table.op(n);
             assert_eq!(table.inputs(op), plan.node_inputs(n));

@@ -14,6 +14,8 @@ use tokio::time::Instant;
 
 use crate::modules::io::{BoxFuture, ModuleError, ModuleOutput};
 use crate::modules::typed::FutureCell;
+use crate::options::apply::Finished;
+use crate::options::runner::CallOutcome;
 
 /// Per node, the cell a typed async node's futures run in, once made.
 pub(crate) type FutureCells = Vec<Option<Exclusive<Pin<Box<dyn FutureCell>>>>>;
@@ -40,6 +42,8 @@ pub(crate) enum ModuleFutureOf {
     Cell,
     /// A raw module's: returns its outputs, checked when stored.
     Raw(BoxFuture<Result<ModuleOutput, ModuleError>>),
+    /// A module with options: its policy's call (`options/apply.rs`).
+    Optioned(BoxFuture<(Finished, CallOutcome)>),
 }
 
 /// A value reachable only through `&mut`: `Sync` whatever `T` is, so that

@@ -109,6 +109,8 @@ pub(crate) mod sync;
 use asterism_compiler::{CValue, NodeIx, Plan};
 use atomic_refcell::AtomicRefCell;
 
+use crate::exec::run_options::Abort;
+use crate::options::runner::CallOutcome;
 use crate::state::failure::NodeFailure;
 use crate::state::in_flight::{cancel_in_flight, FutureCells, InFlight};
 use crate::state::slot::Slot;
@@ -155,6 +157,13 @@ pub(crate) struct Scratch {
     /// was just polled with its waker, and is not polled again before a
     /// later one (`exec/dataflow.rs`).
     pub(crate) driver_polls: u64,
+    /// Indexed by ModuleIx once a module with options has run (empty
+    /// before, and always for plans without options): what its call did.
+    pub(crate) call_outcomes: Vec<Option<CallOutcome>>,
+    /// A module with options found the run past its deadline or cancelled
+    /// during a blocking wait (`run_sync_with`); every node not done was
+    /// cancelled then.
+    pub(crate) options_interrupted: Option<Abort>,
 }
 
 impl Scratch {
@@ -167,6 +176,8 @@ impl Scratch {
             cells: Vec::new(),
             dirty_failures: false,
             driver_polls: 0,
+            call_outcomes: Vec::new(),
+            options_interrupted: None,
         }
     }
 }
@@ -309,5 +320,9 @@ impl ExecutionState {
         }
         self.scratch.ready.clear();
         self.scratch.stack.clear();
+        for o in self.scratch.call_outcomes.iter_mut() {
+            *o = None;
+        }
+        self.scratch.options_interrupted = None;
     }
 }
