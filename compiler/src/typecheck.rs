@@ -371,9 +371,12 @@ fn merge_structures(l: &Structure, r: &Structure) -> CType {
     CType::Product(s)
 }
 
+/// Rebuilds a container of the same kind around a new element type.
+type Rewrap = fn(CType) -> CType;
+
 /// A list's or a sequence's record elements, with a rebuild of the same
 /// kind of container around a new element type.
-fn record_elems(t: &CType) -> Option<(&Structure, fn(CType) -> CType)> {
+fn record_elems(t: &CType) -> Option<(&Structure, Rewrap)> {
     match t {
         CType::List(e) => match &**e {
             CType::Product(s) => Some((s, CType::list)),
