@@ -14,7 +14,7 @@ use crate::spec::DagSpec;
 use super::names::Names;
 
 /// Binds the declared outputs (and any other output bindings).
-pub(super) fn bind_outputs_declared(
+pub(super) fn declared_outputs(
     spec: &DagSpec,
     slot_ix: &HashMap<Uuid, u32>,
     errors: &mut Vec<CompileError>,

@@ -40,7 +40,7 @@ use crate::plan::{NodeRef, Plan, Producer};
 use crate::signature::{short_name, ModuleSignature, Resolution, Signatures};
 use crate::spec::DagSpec;
 
-use io::{bind_outputs_declared, user_inputs};
+use io::{declared_outputs, user_inputs};
 use names::Names;
 use order::topological_order;
 use ports::{bind_inputs, bind_outputs, check_declaration, BoundOutputs};
@@ -124,7 +124,7 @@ pub fn compile(spec: &DagSpec, signatures: &Signatures) -> Result<Plan, CompileE
         resolve_transforms(spec, &names, &slot_ix, &claimed, &mut producer, &mut errors);
 
     // Step 5: user inputs and declared outputs.
-    let outputs = bind_outputs_declared(spec, &slot_ix, &mut errors);
+    let outputs = declared_outputs(spec, &slot_ix, &mut errors);
     let (inputs, warnings) = user_inputs(
         spec,
         &names,
