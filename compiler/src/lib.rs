@@ -49,9 +49,11 @@ pub mod spec;
 pub mod strict;
 pub mod subtype;
 pub mod transform;
+mod transform_eval;
 mod transform_lists;
 pub mod typecheck;
 pub mod value;
+mod value_serde;
 
 pub use builder::{DagBuilder, DataKey, ModuleKey};
 pub use compile::compile;
