@@ -156,13 +156,8 @@ impl<'a> Checker<'a> {
                 Decl::Use { path, alias } => self.use_decl(path, alias.as_ref()),
             }
         }
-        // An unread input is often the follow-on of a misspelt use: report
-        // it only in an otherwise clean program.
-        if p.failed == 0 && self.diags.is_empty() {
-            for input in inputs.iter().filter(|i| !self.used.contains(&i.name)) {
-                self.diags.push(unused_input(input));
-            }
-        }
+        // An input nothing reads is accepted, as the original accepts it:
+        // the compiler warns of it (`Plan::warnings`) and it stays an input.
         if out.outputs.is_empty()
             && !p.decls.iter().any(|d| matches!(d, Decl::Output { .. }))
             && p.failed == 0
@@ -235,12 +230,12 @@ impl<'a> Checker<'a> {
 fn unused_input(input: &Ident) -> Diagnostic {
     err(
         "E133",
-        format!("the input `{}` is never used", input.name),
+        format!("the input `{}` is assigned before it is read", input.name),
         input.span,
-        "declared here, read nowhere",
+        "declared here, then replaced unread",
     )
     .with_help(format!(
-        "use it, return it with `out {}`, or remove it (a pipeline cannot take an input nothing reads)",
+        "read it before `{}` is assigned, or give the new value another name",
         input.name
     ))
 }
